@@ -1,0 +1,201 @@
+"""HTTP routes and event handlers: parse, call one service, map the result.
+
+Resource names in decorators (queue, stream) are deployment bindings that
+``chalice package`` reads at import; ``infra/`` sets them. Everything else is
+configuration read lazily through ``chalicelib.bootstrap``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Any
+
+from chalice import Chalice, CORSConfig, Cron
+from chalice.app import DynamoDBEvent, SQSEvent
+
+from chalicelib import __version__
+from chalicelib.api.endpoint import Api, Call, ViewResult
+from chalicelib.api.problems import CHALICE_CODES, PROBLEM_CONTENT_TYPE, problem
+from chalicelib.bootstrap import container
+from chalicelib.domain.declaration import Declaration, vn_today
+from chalicelib.domain.identifiers import format_counter_code
+from chalicelib.domain.messages import pick_lang
+from chalicelib.observability import MetricUnit, logger, metrics, tracer
+
+app = Chalice(app_name="bhxh-registration")
+app.api.cors = CORSConfig(
+    allow_origin=os.environ.get("BHXH_CORS_ORIGIN", "*"),
+    allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "Accept-Language", "X-Correlation-Id"],
+    expose_headers=["X-Correlation-Id", "Content-Language"],
+    max_age=600,
+)
+api = Api(app)
+
+NOTIFICATIONS_QUEUE = os.environ.get("BHXH_NOTIFICATIONS_QUEUE", "bhxh-local-notifications")
+DECLARATIONS_STREAM_ARN = os.environ.get(
+    "BHXH_DECLARATIONS_STREAM_ARN",
+    "arn:aws:dynamodb:ap-southeast-1:123456789012:table/bhxh-local-declarations/stream/local",
+)
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+
+
+@app.middleware("http")
+def problems_for_chalice_errors(event: Any, get_response: Any) -> Any:
+    """Chalice answers some requests itself (415, 405); give those the same
+    problem+json shape as ours, and flush metrics after every request."""
+    response = get_response(event)
+    try:
+        content_type = response.headers.get("Content-Type", "")
+        if response.status_code >= 400 and not content_type.startswith("application/problem+json"):
+            body = response.body if isinstance(response.body, dict) else {}
+            code = CHALICE_CODES.get(str(body.get("Code", "")), "bad_request")
+            if response.status_code >= 500:
+                code = "internal_error"
+            lang = pick_lang(event.headers.get("accept-language"))
+            rewritten = problem(code, response.status_code, lang, headers=dict(response.headers))
+            rewritten.headers["Content-Type"] = PROBLEM_CONTENT_TYPE
+            response = rewritten
+    finally:
+        metrics.flush_metrics(raise_on_empty_metrics=False)
+    return response
+
+
+# --- HTTP --------------------------------------------------------------------------
+
+
+@api.route("/v1/health")
+def health(call: Call) -> ViewResult:
+    return 200, {"status": "ok", "version": __version__}
+
+
+@api.route("/v1/openapi.json")
+def openapi(call: Call) -> ViewResult:
+    from chalicelib.api.spec import load_spec
+
+    return 200, load_spec()
+
+
+@api.route("/v1/offices")
+def list_offices(call: Call) -> ViewResult:
+    from chalicelib.services.list_offices import list_offices as run
+
+    offices = run(container(), call.query.get("province"))
+    return 200, {"items": [office.to_dict() for office in offices]}
+
+
+def _declaration_body(declaration: Declaration, now: datetime) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": declaration.id,
+        "code": format_counter_code(declaration.code),
+        "channel": declaration.channel,
+        "status": declaration.effective_status(now),
+        "created_at": declaration.created_at.isoformat(),
+        "office_code": declaration.office_code,
+    }
+    if declaration.expires_at is not None:
+        body["expires_at"] = declaration.expires_at.isoformat()
+    return body
+
+
+@api.route("/v1/declarations", methods=["POST"], idempotent=True)
+@tracer.capture_method
+def submit_declaration(call: Call) -> ViewResult:
+    from chalicelib.services.submit_office_declaration import submit_office_declaration
+
+    deps = container()
+    now = deps.clock()
+    submitted = submit_office_declaration(deps, call.json(), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="DeclarationsSubmitted", unit=MetricUnit.Count, value=1)
+    body = _declaration_body(submitted.declaration, now)
+    body["office"] = submitted.office.to_dict()
+    return 201, body
+
+
+@api.route("/v1/declarations/{declaration_id}")
+def declaration_status(call: Call, declaration_id: str) -> ViewResult:
+    from chalicelib.services.get_declaration_status import get_declaration_status
+
+    deps = container()
+    now = deps.clock()
+    declaration = get_declaration_status(deps, declaration_id, call.query.get("id_number"), now)
+    return 200, _declaration_body(declaration, now)
+
+
+# --- events --------------------------------------------------------------------------
+
+
+@app.on_sqs_message(queue=NOTIFICATIONS_QUEUE, batch_size=10)
+def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
+    """Send each queued notice; report only the failed messages back to SQS
+    (the event source mapping has ReportBatchItemFailures, see infra/)."""
+    from chalicelib.services.deliver_notification import deliver_notification
+    from chalicelib.services.ports import TemporarySendError
+
+    deps = container()
+    failures: list[dict[str, str]] = []
+    for record in event:
+        message_id = record.to_dict().get("messageId", "")
+        try:
+            notification_id = str(json.loads(record.body)["notification_id"])
+        except (ValueError, KeyError, TypeError):
+            logger.error("malformed notification message", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+            continue
+        try:
+            delivery = deliver_notification(deps, notification_id, deps.clock())
+        except TemporarySendError as error:
+            logger.warning("temporary send failure", extra={"notification_id": notification_id, "error": str(error)})
+            failures.append({"itemIdentifier": message_id})
+            continue
+        except Exception as error:
+            logger.error(
+                "delivery failed", extra={"notification_id": notification_id, "error_type": type(error).__name__}
+            )
+            failures.append({"itemIdentifier": message_id})
+            continue
+        logger.info("notice processed", extra={"notification_id": notification_id, "outcome": delivery.outcome})
+        if delivery.outcome == "sent":
+            metrics.add_metric(name="NoticeLatency", unit=MetricUnit.Seconds, value=delivery.latency_seconds)
+            metrics.add_metric(name="NoticesSent", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    return {"batchItemFailures": failures}
+
+
+@app.on_dynamodb_record(stream_arn=DECLARATIONS_STREAM_ARN, batch_size=25)
+def on_declaration_change(event: DynamoDBEvent) -> None:
+    """TTL deletions of office declarations never brought to an office."""
+    from chalicelib.adapters.declaration_store import declaration_from_stream_image
+    from chalicelib.services.handle_declaration_expiry import handle_declaration_expiry
+
+    deps = container()
+    for record in event:
+        raw = record.to_dict()
+        if raw.get("eventName") != "REMOVE":
+            continue
+        identity = raw.get("userIdentity") or {}
+        if identity.get("type") != "Service" or identity.get("principalId") != TTL_PRINCIPAL:
+            logger.info("declaration deleted by a user, not an expiry", extra={"event_id": raw.get("eventID")})
+            continue
+        old_image = (raw.get("dynamodb") or {}).get("OldImage")
+        if not old_image:
+            logger.error("TTL removal without an old image", extra={"event_id": raw.get("eventID")})
+            continue
+        declaration = declaration_from_stream_image(old_image)
+        queued = handle_declaration_expiry(deps, declaration, deps.clock())
+        metrics.add_metric(name="DeclarationsExpired", unit=MetricUnit.Count, value=1)
+        logger.info("declaration expired", extra={"declaration_id": declaration.id, "notices": len(queued)})
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+
+
+@app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="office-reminders")
+def office_reminders_job(event: Any) -> dict[str, Any]:
+    """08:00 Asia/Ho_Chi_Minh: reminders 3 days and 1 day before expiry."""
+    from chalicelib.jobs import run_job
+
+    deps = container()
+    now = deps.clock()
+    report = run_job("office-reminders", deps, vn_today(now), now)
+    logger.info("job done", extra={"job": "office-reminders", **report})
+    return report

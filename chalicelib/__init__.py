@@ -1,0 +1,3 @@
+"""BHXH e-transaction registration service."""
+
+__version__ = "0.1.0"

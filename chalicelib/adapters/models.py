@@ -1,0 +1,213 @@
+"""PynamoDB models: the one definition of every table, used by the code, by
+``local/`` to create the emulator's tables, and mirrored by ``infra/``.
+
+Table names, region and endpoint are bound by ``configure`` (called from
+``bootstrap``), never at import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..config import Settings
+
+PLACEHOLDER = "unconfigured"
+
+
+class _Meta:
+    table_name = PLACEHOLDER
+    region = "ap-southeast-1"
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class ByCodeIndex(GlobalSecondaryIndex["DeclarationModel"]):
+    class Meta:
+        index_name = "by_code"
+        projection = KeysOnlyProjection()
+
+    code = UnicodeAttribute(hash_key=True)
+
+
+class ByIdNumberIndex(GlobalSecondaryIndex["DeclarationModel"]):
+    class Meta:
+        index_name = "by_id_number"
+        projection = KeysOnlyProjection()
+
+    id_number = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ByExpiryDayIndex(GlobalSecondaryIndex["DeclarationModel"]):
+    """Sparse and write-sharded: only declarations awaiting the office carry
+    ``expiry_shard`` (``YYYY-MM-DD#n``); the reminder job queries one day."""
+
+    class Meta:
+        index_name = "by_expiry_day"
+        projection = AllProjection()
+
+    expiry_shard = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute(range_key=True)
+
+
+class DeclarationModel(Model):
+    class Meta(_Meta):
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    id = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    status = UnicodeAttribute()
+    form = MapAttribute[str, Any]()
+    id_number = UnicodeAttribute()
+    bhxh_code = UnicodeAttribute()
+    office_code = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    confirmed_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
+    expiry_shard = UnicodeAttribute(null=True)
+    received_at = UTCDateTimeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+
+    by_code = ByCodeIndex()
+    by_id_number = ByIdNumberIndex()
+    by_expiry_day = ByExpiryDayIndex()
+
+
+class GuardModel(Model):
+    """Uniqueness guards (one account, one open declaration, unique codes)."""
+
+    class Meta(_Meta):
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
+class NotificationsByDayIndex(GlobalSecondaryIndex["NotificationModel"]):
+    """Recent notices for operators (``python -m ops outbox``), newest first."""
+
+    class Meta:
+        index_name = "by_day"
+        projection = AllProjection()
+
+    day = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class NotificationModel(Model):
+    class Meta(_Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()
+    html = UnicodeAttribute(null=True)
+    template_version = UnicodeAttribute()
+    source = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    claimed_at = UTCDateTimeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    day = UnicodeAttribute()
+
+    by_day = NotificationsByDayIndex()
+
+
+class AuditModel(Model):
+    """Append-only status changes, one partition per subject."""
+
+    class Meta(_Meta):
+        pass
+
+    subject = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)
+    from_status = UnicodeAttribute(null=True)
+    to_status = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    office_code = UnicodeAttribute(null=True)
+    trace_id = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+
+
+class ParticipantModel(Model):
+    """A slice of the BHXH participant registry, keyed by social-insurance code."""
+
+    class Meta(_Meta):
+        pass
+
+    bhxh_code = UnicodeAttribute(hash_key=True)
+    full_name = UnicodeAttribute()
+    date_of_birth = UnicodeAttribute()
+    gender = UnicodeAttribute()
+    id_number = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    province_code = UnicodeAttribute()
+
+
+class ByProvinceIndex(GlobalSecondaryIndex["OfficeModel"]):
+    class Meta:
+        index_name = "by_province"
+        projection = AllProjection()
+
+    province_code = UnicodeAttribute(hash_key=True)
+    office_code = UnicodeAttribute(range_key=True)
+
+
+class OfficeModel(Model):
+    class Meta(_Meta):
+        pass
+
+    office_code = UnicodeAttribute(hash_key=True)
+    province_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    phone = UnicodeAttribute()
+
+    by_province = ByProvinceIndex()
+
+
+class IdempotencyModel(Model):
+    """Schema of the table Powertools' idempotency utility reads and writes."""
+
+    class Meta(_Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute(null=True)
+
+
+MODELS: dict[str, type[Model]] = {
+    "declarations": DeclarationModel,
+    "guards": GuardModel,
+    "notifications": NotificationModel,
+    "audit": AuditModel,
+    "registry": ParticipantModel,
+    "offices": OfficeModel,
+    "idempotency": IdempotencyModel,
+}
+
+
+def configure(settings: Settings) -> None:
+    """Bind every model to its table; a changed name drops the cached connection."""
+    for name, model in MODELS.items():
+        model.Meta.table_name = settings.table_names()[name]
+        model.Meta.region = settings.region
+        model._connection = None

@@ -1,0 +1,149 @@
+"""DynamoDB ledger + SQS queue adapter of ``Outbox``.
+
+The ledger record is the truth; the SQS message only says "look at record X".
+A worker claims a record with a conditional write before calling the
+provider, so a redelivered message or a re-run job sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import UpdateError
+
+from ..domain.notification import (
+    PERMANENT_FAILURE,
+    QUEUED,
+    SENDING,
+    SENT,
+    TEMPORARY_FAILURE,
+    AuditEvent,
+    Notification,
+)
+from .audit import audit_model
+from .models import AuditModel, NotificationModel
+from .transactions import LabelledTransaction, TransactionCancelled
+
+# A claim older than this is taken to belong to a worker that died mid-send;
+# it matches the queue's visibility timeout (see infra/).
+STALE_CLAIM = timedelta(minutes=2)
+SQS_BATCH = 10
+
+
+def _notification_model(notice: Notification) -> NotificationModel:
+    return NotificationModel(
+        notice.id,
+        kind=notice.kind,
+        channel=notice.channel,
+        recipient=notice.recipient,
+        subject=notice.subject or None,
+        text=notice.text,
+        html=notice.html or None,
+        template_version=notice.template_version,
+        source=notice.source,
+        status=notice.status,
+        attempts=0,
+        created_at=notice.created_at.astimezone(UTC),
+        day=notice.created_at.astimezone(UTC).date().isoformat(),
+    )
+
+
+def notification_from_model(item: NotificationModel) -> Notification:
+    return Notification(
+        id=item.id,
+        kind=item.kind,
+        channel=item.channel,
+        recipient=item.recipient,
+        text=item.text,
+        source=item.source,
+        created_at=item.created_at,
+        subject=item.subject or "",
+        html=item.html or "",
+        template_version=item.template_version,
+        status=item.status,
+    )
+
+
+class DynamoSqsOutbox:
+    def __init__(self, connection: Connection, sqs_client: Any, queue_url: Callable[[], str]) -> None:
+        self._connection = connection
+        self._sqs = sqs_client
+        self._queue_url = queue_url
+
+    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> list[Notification]:
+        tx = LabelledTransaction(self._connection)
+        for notice in notices:
+            tx.save("notice", _notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        for event in audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            # A replay: everything was stored before. Re-queue what no worker took.
+            stored = [self.get(n.id) for n in notices]
+            return [n for n in stored if n is not None and n.status == QUEUED]
+        return notices
+
+    def enqueue(self, notices: list[Notification]) -> None:
+        for start in range(0, len(notices), SQS_BATCH):
+            batch = notices[start : start + SQS_BATCH]
+            response = self._sqs.send_message_batch(
+                QueueUrl=self._queue_url(),
+                Entries=[
+                    {"Id": str(i), "MessageBody": json.dumps({"notification_id": n.id})} for i, n in enumerate(batch)
+                ],
+            )
+            if response.get("Failed"):
+                # Left ``queued`` in the ledger; the caller's retry re-queues them.
+                raise RuntimeError(f"SQS refused {len(response['Failed'])} of {len(batch)} messages")
+
+    def claim(self, notification_id: str, now: datetime) -> Notification | None:
+        item = NotificationModel(notification_id)
+        now = now.astimezone(UTC)
+        condition = NotificationModel.status.is_in(QUEUED, TEMPORARY_FAILURE) | (
+            (NotificationModel.status == SENDING) & (NotificationModel.claimed_at < now - STALE_CLAIM)
+        )
+        try:
+            item.update(
+                actions=[
+                    NotificationModel.status.set(SENDING),
+                    NotificationModel.attempts.add(1),
+                    NotificationModel.claimed_at.set(now),
+                ],
+                condition=condition & NotificationModel.id.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return notification_from_model(item)
+
+    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime) -> None:
+        NotificationModel(notification_id).update(
+            actions=[
+                NotificationModel.status.set(SENT),
+                NotificationModel.sent_at.set(now.astimezone(UTC)),
+                NotificationModel.provider_message_id.set(provider_message_id),
+                NotificationModel.error.remove(),
+            ],
+            condition=NotificationModel.status == SENDING,
+        )
+
+    def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None:
+        NotificationModel(notification_id).update(
+            actions=[
+                NotificationModel.status.set(PERMANENT_FAILURE if permanent else TEMPORARY_FAILURE),
+                NotificationModel.error.set(error[:500]),
+            ],
+            condition=NotificationModel.status == SENDING,
+        )
+
+    def get(self, notification_id: str) -> Notification | None:
+        try:
+            return notification_from_model(NotificationModel.get(notification_id, consistent_read=True))
+        except NotificationModel.DoesNotExist:
+            return None

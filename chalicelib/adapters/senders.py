@@ -1,0 +1,71 @@
+"""SNS (SMS) and SES (email) adapter of ``Sender``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..services.ports import PermanentSendError, TemporarySendError
+
+_TEMPORARY_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+    "KMSThrottlingException",
+    "RequestTimeout",
+}
+
+
+def _classify(error: Exception) -> Exception:
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in _TEMPORARY_CODES or status >= 500 or status == 429:
+            return TemporarySendError(code or str(status))
+        return PermanentSendError(code or str(status))
+    return TemporarySendError(type(error).__name__)
+
+
+class AwsSender:
+    def __init__(self, sns_client: Any, ses_client: Any, *, sender_id: str, email_from: str, configuration_set: str):
+        self._sns = sns_client
+        self._ses = ses_client
+        self._sender_id = sender_id
+        self._from = email_from
+        self._configuration_set = configuration_set
+
+    def send_sms(self, phone: str, text: str) -> str:
+        try:
+            response = self._sns.publish(
+                PhoneNumber=phone,
+                Message=text,
+                MessageAttributes={
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                    "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": self._sender_id},
+                },
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error) from error
+        return str(response["MessageId"])
+
+    def send_email(self, to: str, subject: str, text: str, html: str) -> str:
+        kwargs: dict[str, Any] = {
+            "Source": self._from,
+            "Destination": {"ToAddresses": [to]},
+            "Message": {
+                "Subject": {"Data": subject, "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": text, "Charset": "UTF-8"}, "Html": {"Data": html, "Charset": "UTF-8"}},
+            },
+        }
+        if self._configuration_set:
+            kwargs["ConfigurationSetName"] = self._configuration_set
+        try:
+            response = self._ses.send_email(**kwargs)
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error) from error
+        return str(response["MessageId"])

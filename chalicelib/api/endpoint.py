@@ -1,0 +1,132 @@
+"""One wrapper for every HTTP view: language, body limits and JSON parsing,
+``Idempotency-Key``, correlation id, and the mapping of domain errors to
+problems. Views receive a ``Call`` and return ``(status, body)``."""
+
+from __future__ import annotations
+
+import functools
+import json
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chalice import Chalice, Response
+
+from ..bootstrap import container
+from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError
+from ..domain.messages import Lang, pick_lang
+from ..observability import logger
+from .problems import from_domain_error, json_response, problem
+
+ViewResult = tuple[int, Any]
+
+
+@dataclass
+class Call:
+    """What a view needs from the request, already checked."""
+
+    lang: Lang
+    query: dict[str, str]
+    headers: Any
+    raw_body: bytes
+    correlation_id: str
+    _json: Any = None
+
+    def json(self) -> Any:
+        if self._json is None:
+            if not self.raw_body.strip():
+                raise MalformedJsonError("empty body")
+            try:
+                self._json = json.loads(self.raw_body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as error:
+                raise MalformedJsonError(type(error).__name__) from error
+        return self._json
+
+
+def _correlation_id(request: Any) -> str:
+    given = request.headers.get("x-correlation-id", "")
+    if given and len(given) <= 64 and given.isascii() and given.replace("-", "").isalnum():
+        return str(given)
+    context = getattr(request, "context", None) or {}
+    return str(context.get("requestId") or uuid.uuid4())
+
+
+class Api:
+    """Registers views on a Chalice app through the common wrapper."""
+
+    def __init__(self, app: Chalice) -> None:
+        self._app = app
+
+    def route(
+        self,
+        path: str,
+        *,
+        methods: list[str] | None = None,
+        idempotent: bool = False,
+        content_types: list[str] | None = None,
+        **route_kwargs: Any,
+    ) -> Callable[[Callable[..., ViewResult]], Callable[..., Response]]:
+        def register(view: Callable[..., ViewResult]) -> Callable[..., Response]:
+            @functools.wraps(view)
+            def handle(**path_params: str) -> Response:
+                return self._handle(view, path_params, idempotent=idempotent, scope=f"{methods}:{path}")
+
+            self._app.route(
+                path,
+                methods=methods or ["GET"],
+                content_types=content_types or ["application/json"],
+                **route_kwargs,
+            )(handle)
+            return handle
+
+        return register
+
+    def _handle(
+        self, view: Callable[..., ViewResult], path_params: dict[str, str], *, idempotent: bool, scope: str
+    ) -> Response:
+        request = self._app.current_request
+        assert request is not None
+        lang = pick_lang(request.headers.get("accept-language"))
+        correlation_id = _correlation_id(request)
+        logger.set_correlation_id(correlation_id)
+        headers = {"X-Correlation-Id": correlation_id, "Content-Language": lang}
+        try:
+            raw_body = request.raw_body or b""
+            settings = container().settings
+            if len(raw_body) > settings.max_body_bytes:
+                raise BodyTooLargeError()
+            call = Call(lang, dict(request.query_params or {}), request.headers, raw_body, correlation_id)
+
+            def run() -> dict[str, Any]:
+                status, body = view(call, **path_params)
+                return {"status": status, "body": body}
+
+            key = request.headers.get("idempotency-key")
+            if idempotent and key is not None:
+                from .idempotency import check_key, run_idempotent
+
+                outcome = run_idempotent(
+                    table_name=settings.idempotency_table,
+                    client=container().dynamodb,
+                    scope=scope,
+                    key=check_key(key),
+                    raw_body=raw_body,
+                    handler=run,
+                )
+            else:
+                outcome = run()
+        except DomainError as error:
+            logger.info("request refused", extra={"problem": error.code, "status": error.status})
+            response = from_domain_error(error, lang)
+            response.headers.update(headers)
+            return response
+        except Exception as error:
+            # Frames only: an exception's message may quote personal data.
+            logger.error(
+                "unhandled error",
+                extra={"error_type": type(error).__name__, "frames": traceback.format_tb(error.__traceback__)},
+            )
+            return problem("internal_error", 500, lang, headers=headers)
+        return json_response(outcome["body"], outcome["status"], headers)

@@ -1,0 +1,65 @@
+"""RFC 9457 problem details, with messages in Vietnamese or English."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Response
+
+from ..domain.errors import DomainError, FieldError, ValidationError
+from ..domain.messages import Lang, field_message, problem_title
+
+PROBLEM_TYPE_BASE = "https://dichvucong.baohiemxahoi.gov.vn/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": JSON_CONTENT_TYPE, **(headers or {})},
+    )
+
+
+def problem(
+    code: str,
+    status: int,
+    lang: Lang,
+    *,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    title = problem_title(code, lang)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "code": e.code, "message": field_message(e, lang)} for e in errors]
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": PROBLEM_CONTENT_TYPE, **(headers or {})},
+    )
+
+
+def from_domain_error(error: DomainError, lang: Lang) -> Response:
+    errors = error.errors if isinstance(error, ValidationError) else None
+    return problem(error.code, error.status, lang, errors=errors)
+
+
+# Chalice's own error responses (415, 405, 400 ...), rewritten as problems.
+CHALICE_CODES = {
+    "UnsupportedMediaType": "unsupported_media_type",
+    "MethodNotAllowedError": "method_not_allowed",
+    "BadRequestError": "bad_request",
+    "BadRequest": "bad_request",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}

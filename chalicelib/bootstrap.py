@@ -1,0 +1,134 @@
+"""The one place where adapters are built and wired, lazily, from config.
+
+Nothing is built at import: the first use of ``container().outbox`` creates
+the SQS client, and so on, so a cold start pays only for what its path uses.
+Tests swap the whole container with ``override``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from .config import Settings, load_settings
+from .services.deps import Deps
+from .services.ports import DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Container:
+    """Real adapters, each built on first use."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or load_settings()
+
+    @cached_property
+    def _session(self) -> Any:
+        import boto3
+
+        return boto3.session.Session(region_name=self.settings.region)
+
+    def client(self, service: str) -> Any:
+        return self._session.client(service)
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    @cached_property
+    def _pynamodb(self) -> Any:
+        from pynamodb.connection import Connection
+
+        from .adapters import models
+
+        models.configure(self.settings)
+        return Connection(region=self.settings.region)
+
+    @cached_property
+    def declarations(self) -> DeclarationStore:
+        from .adapters.declaration_store import DynamoDeclarationStore
+
+        return DynamoDeclarationStore(self._pynamodb, self.settings.expiry_shards)
+
+    @cached_property
+    def _sqs(self) -> Any:
+        return self.client("sqs")
+
+    @cached_property
+    def queue_url(self) -> str:
+        return str(self._sqs.get_queue_url(QueueName=self.settings.notifications_queue)["QueueUrl"])
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from .adapters.outbox import DynamoSqsOutbox
+
+        return DynamoSqsOutbox(self._pynamodb, self._sqs, lambda: self.queue_url)
+
+    @cached_property
+    def sender(self) -> Sender:
+        from .adapters.senders import AwsSender
+
+        return AwsSender(
+            self.client("sns"),
+            self.client("ses"),
+            sender_id=self.settings.sms_sender_id,
+            email_from=self.settings.email_sender,
+            configuration_set=self.settings.ses_configuration_set,
+        )
+
+    @cached_property
+    def offices(self) -> OfficeDirectory:
+        from .adapters.offices import DynamoOfficeDirectory
+
+        self._pynamodb  # noqa: B018 - binds the models to their tables
+        return DynamoOfficeDirectory()
+
+    @cached_property
+    def registry(self) -> Registry:
+        from .adapters.registry import DynamoRegistry
+
+        self._pynamodb  # noqa: B018 - binds the models to their tables
+        return DynamoRegistry()
+
+    @cached_property
+    def idempotency_table(self) -> str:
+        return self.settings.idempotency_table
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return utc_now
+
+    @property
+    def new_id(self) -> Callable[[], str]:
+        return new_id
+
+
+_container: Deps | None = None
+
+
+def container() -> Any:
+    """The process-wide container (Lambda reuses it across invocations)."""
+    global _container
+    if _container is None:
+        _container = Container()
+    return _container
+
+
+def override(replacement: Deps | None) -> None:
+    """Swap the container (tests); ``None`` goes back to a fresh real one."""
+    global _container
+    _container = replacement

@@ -1,0 +1,75 @@
+"""Settings, read from the environment when first needed, never at import.
+
+Chalice's test client sets a stage's environment variables only for the
+duration of a call, and Lambda may reuse a process across configuration
+changes only on a new deployment, so nothing here is evaluated at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_REGION = "ap-southeast-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    stage: str
+    region: str
+    declarations_table: str
+    guards_table: str
+    notifications_table: str
+    audit_table: str
+    registry_table: str
+    offices_table: str
+    idempotency_table: str
+    notifications_queue: str
+    sms_sender_id: str
+    email_sender: str
+    ses_configuration_set: str
+    trust_store: str
+    expiry_shards: int
+    max_body_bytes: int
+
+    def table_names(self) -> dict[str, str]:
+        return {
+            "declarations": self.declarations_table,
+            "guards": self.guards_table,
+            "notifications": self.notifications_table,
+            "audit": self.audit_table,
+            "registry": self.registry_table,
+            "offices": self.offices_table,
+            "idempotency": self.idempotency_table,
+        }
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def load_settings() -> Settings:
+    """Read the settings now. Cheap; callers may cache the result."""
+    stage = _env("BHXH_STAGE", "local")
+    prefix = _env("BHXH_TABLE_PREFIX", f"bhxh-{stage}-")
+    return Settings(
+        stage=stage,
+        region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", DEFAULT_REGION)),
+        declarations_table=_env("BHXH_DECLARATIONS_TABLE", prefix + "declarations"),
+        guards_table=_env("BHXH_GUARDS_TABLE", prefix + "guards"),
+        notifications_table=_env("BHXH_NOTIFICATIONS_TABLE", prefix + "notifications"),
+        audit_table=_env("BHXH_AUDIT_TABLE", prefix + "audit"),
+        registry_table=_env("BHXH_REGISTRY_TABLE", prefix + "registry"),
+        offices_table=_env("BHXH_OFFICES_TABLE", prefix + "offices"),
+        idempotency_table=_env("BHXH_IDEMPOTENCY_TABLE", prefix + "idempotency"),
+        notifications_queue=_env("BHXH_NOTIFICATIONS_QUEUE", f"bhxh-{stage}-notifications"),
+        sms_sender_id=_env("BHXH_SMS_SENDER_ID", "BHXHVN"),
+        email_sender=_env("BHXH_EMAIL_SENDER", "no-reply@baohiemxahoi.gov.vn"),
+        ses_configuration_set=_env("BHXH_SES_CONFIGURATION_SET", ""),
+        trust_store=_env("BHXH_TRUST_STORE", "trust-store"),
+        expiry_shards=int(_env("BHXH_EXPIRY_SHARDS", "8")),
+        max_body_bytes=int(_env("BHXH_MAX_BODY_BYTES", str(64 * 1024))),
+    )

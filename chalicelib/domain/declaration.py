@@ -1,0 +1,118 @@
+"""Declarations: channels, statuses, expiry and reminder rules."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from .form01 import Form01
+
+VN_TZ = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps no daylight saving time
+OFFICE_WINDOW = timedelta(days=10)
+REMINDER_DAYS_BEFORE = (3, 1)
+
+CHANNEL_OFFICE = "office"
+CHANNEL_PAPER = "paper"
+CHANNEL_SIGNED = "signed"
+
+AWAITING_OFFICE = "awaiting_office"
+RECEIVED = "received"
+APPROVED = "approved"
+REJECTED = "rejected"
+EXPIRED = "expired"
+OPEN_STATUSES = (AWAITING_OFFICE, RECEIVED)
+
+
+def vn_today(now: datetime) -> date:
+    return now.astimezone(VN_TZ).date()
+
+
+def expiry_day(expires_at: datetime) -> date:
+    """The Vietnamese calendar day on which an office declaration lapses."""
+    return expires_at.astimezone(VN_TZ).date()
+
+
+def shard_for(declaration_id: str, shards: int) -> int:
+    """Stable write shard, so one day's expiries spread over ``shards`` keys."""
+    return zlib.crc32(declaration_id.encode()) % shards
+
+
+def expiry_partition(day: date, shard: int) -> str:
+    return f"{day.isoformat()}#{shard}"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    id: str
+    code: str
+    channel: str
+    status: str
+    form: Form01
+    created_at: datetime
+    confirmed_at: datetime
+    expires_at: datetime | None = None
+    received_at: datetime | None = None
+    decided_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def office_code(self) -> str:
+        return self.form.office_code
+
+    @property
+    def id_number(self) -> str:
+        return self.form.id_document.number
+
+    def is_expired(self, now: datetime) -> bool:
+        """Expired once ``expires_at`` has passed, whether or not DynamoDB's
+        TTL sweeper (which lags by up to days) has deleted the item yet."""
+        return self.status == AWAITING_OFFICE and self.expires_at is not None and self.expires_at <= now
+
+    def effective_status(self, now: datetime) -> str:
+        return EXPIRED if self.is_expired(now) else self.status
+
+    def with_status(self, status: str) -> Declaration:
+        return replace(self, status=status)
+
+
+def new_office_declaration(form: Form01, *, declaration_id: str, code: str, now: datetime) -> Declaration:
+    """An online Form 01 the person confirmed, to be brought to an office within 10 days."""
+    confirmed = now.astimezone(UTC).replace(microsecond=0)
+    return Declaration(
+        id=declaration_id,
+        code=code,
+        channel=CHANNEL_OFFICE,
+        status=AWAITING_OFFICE,
+        form=form,
+        created_at=confirmed,
+        confirmed_at=confirmed,
+        expires_at=confirmed + OFFICE_WINDOW,
+    )
+
+
+@dataclass(frozen=True)
+class GuardKey:
+    """A uniqueness guard item key. ``expires_at`` set: frees itself at that time."""
+
+    key: str
+    expires_at: datetime | None = None
+
+
+def open_declaration_guards(declaration: Declaration) -> list[GuardKey]:
+    """One open declaration per person: by social-insurance code and by ID number."""
+    form = declaration.form
+    return [
+        GuardKey(f"open#bhxh#{form.bhxh_code}", declaration.expires_at),
+        GuardKey(f"open#id#{form.id_document.type}#{form.id_document.number}", declaration.expires_at),
+    ]
+
+
+def account_guard_keys(form: Form01) -> list[str]:
+    """The keys the account issuance service claims: one account per person."""
+    return [f"account#bhxh#{form.bhxh_code}", f"account#id#{form.id_document.type}#{form.id_document.number}"]
+
+
+def counter_code_guard(code: str) -> GuardKey:
+    return GuardKey(f"code#{code}")

@@ -1,0 +1,104 @@
+"""Domain failures, one type each, with a stable machine code.
+
+Every failure a caller can cause maps to exactly one problem ``code`` and one
+HTTP status (RFC 9457). Texts live in ``domain.messages``; nothing here knows
+about HTTP beyond the status number the API contract assigns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field: ``field`` is a JSON-pointer-like dotted path."""
+
+    field: str
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """Base of every failure a caller can cause; never a 5xx."""
+
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, detail: str | None = None, *, params: dict[str, str] | None = None) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+        self.params = params or {}
+
+
+class ValidationError(DomainError):
+    code = "validation_failed"
+    status = 422
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+
+class MalformedJsonError(DomainError):
+    code = "malformed_json"
+    status = 400
+
+
+class BodyTooLargeError(DomainError):
+    code = "body_too_large"
+    status = 413
+
+
+class UnsupportedMediaTypeError(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class DeclarationNotFoundError(NotFoundError):
+    code = "declaration_not_found"
+
+
+class DeclarationExpiredError(DomainError):
+    code = "declaration_expired"
+    status = 410
+
+
+class OpenDeclarationExistsError(DomainError):
+    code = "open_declaration_exists"
+    status = 409
+
+
+class AccountExistsError(DomainError):
+    code = "account_exists"
+    status = 409
+
+
+class IdempotencyKeyReusedError(DomainError):
+    code = "idempotency_key_reused"
+    status = 409
+
+
+class IdempotencyInProgressError(DomainError):
+    code = "idempotency_in_progress"
+    status = 409
+
+
+class InvalidIdempotencyKeyError(DomainError):
+    code = "invalid_idempotency_key"
+    status = 400
+
+
+class UnknownJobError(DomainError):
+    code = "unknown_job"
+    status = 404
+
+
+class UnknownOfficeError(DomainError):
+    code = "unknown_office"
+    status = 422

@@ -1,0 +1,111 @@
+"""Texts for problems and field errors, in Vietnamese (default) and English."""
+
+from __future__ import annotations
+
+from .errors import FieldError
+
+Lang = str  # "vi" or "en"
+
+PROBLEM_TITLES: dict[str, tuple[str, str]] = {
+    "bad_request": ("Yêu cầu không hợp lệ", "Bad request"),
+    "validation_failed": ("Thông tin kê khai chưa hợp lệ", "The declaration is not valid"),
+    "malformed_json": ("Nội dung gửi lên không phải JSON hợp lệ", "The body is not valid JSON"),
+    "body_too_large": ("Nội dung gửi lên quá lớn", "The request body is too large"),
+    "unsupported_media_type": ("Kiểu nội dung không được hỗ trợ", "Unsupported media type"),
+    "not_found": ("Không tìm thấy", "Not found"),
+    "method_not_allowed": ("Phương thức không được hỗ trợ", "Method not allowed"),
+    "declaration_not_found": ("Không tìm thấy tờ khai", "Declaration not found"),
+    "declaration_expired": (
+        "Tờ khai đã bị hủy do quá 10 ngày chưa nộp hồ sơ tại cơ quan BHXH",
+        "The declaration was cancelled: the dossier was not brought to a BHXH office within 10 days",
+    ),
+    "open_declaration_exists": (
+        "Bạn đang có một tờ khai chưa hoàn tất",
+        "You already have a declaration in progress",
+    ),
+    "account_exists": (
+        "Bạn đã có tài khoản giao dịch điện tử với BHXH",
+        "You already have an e-transaction account with BHXH",
+    ),
+    "idempotency_key_reused": (
+        "Idempotency-Key đã được dùng cho một yêu cầu khác",
+        "This Idempotency-Key was already used for a different request",
+    ),
+    "idempotency_in_progress": (
+        "Yêu cầu với Idempotency-Key này đang được xử lý",
+        "A request with this Idempotency-Key is still being processed",
+    ),
+    "invalid_idempotency_key": ("Idempotency-Key không hợp lệ", "Invalid Idempotency-Key"),
+    "unknown_office": ("Không có cơ quan BHXH với mã này", "No BHXH office has this code"),
+    "unknown_job": ("Không có tác vụ này", "No such job"),
+    "internal_error": (
+        "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
+        "Something went wrong on our side; please try again later or call 1900 9068",
+    ),
+}
+
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("Bắt buộc nhập", "Required"),
+    "unknown_field": ("Trường không có trong Mẫu số 01", "Not a Form 01 field"),
+    "invalid_type": ("Sai kiểu dữ liệu (cần {expected})", "Wrong type (expected {expected})"),
+    "too_long": ("Dài quá {max} ký tự", "Longer than {max} characters"),
+    "invalid_characters": ("Có ký tự không hợp lệ", "Contains characters that are not allowed"),
+    "invalid_date": ("Ngày phải theo dạng YYYY-MM-DD", "Dates are written YYYY-MM-DD"),
+    "date_out_of_range": ("Ngày không hợp lệ", "The date is out of range"),
+    "invalid_choice": ("Chỉ chấp nhận: {choices}", "Must be one of: {choices}"),
+    "invalid_country": ("Mã quốc tịch phải theo ISO 3166-1 (ví dụ VN)", "Use an ISO 3166-1 code (e.g. VN)"),
+    "invalid_bhxh_code": ("Mã số BHXH gồm 10 chữ số", "The social-insurance code has 10 digits"),
+    "invalid_phone": ("Số điện thoại di động Việt Nam không hợp lệ", "Not a valid Vietnamese mobile number"),
+    "invalid_email": ("Địa chỉ thư điện tử không hợp lệ", "Not a valid email address"),
+    "invalid_code": ("Mã không hợp lệ", "Not a valid code"),
+    "cccd_format": ("Số CCCD gồm 12 chữ số", "A CCCD number has 12 digits"),
+    "cccd_province": ("Mã tỉnh trong số CCCD không đúng", "The province part of the CCCD number is not valid"),
+    "cccd_century_mismatch": (
+        "Số CCCD không khớp với thế kỷ của năm sinh",
+        "The CCCD number does not match the century of birth",
+    ),
+    "cccd_birth_year_mismatch": (
+        "Số CCCD không khớp với năm sinh",
+        "The CCCD number does not match the year of birth",
+    ),
+    "cccd_gender_mismatch": ("Số CCCD không khớp với giới tính", "The CCCD number does not match the gender"),
+    "cmnd_format": ("Số CMND gồm 9 hoặc 12 chữ số", "A CMND number has 9 or 12 digits"),
+    "passport_format": ("Số hộ chiếu không hợp lệ", "Not a valid passport number"),
+    "missing_column": ("Thiếu cột trong tệp CSV", "Column missing from the CSV file"),
+    "unknown_office": ("Không có cơ quan BHXH với mã này", "No BHXH office has this code"),
+    "invalid": ("Không hợp lệ", "Not valid"),
+}
+
+
+def pick_lang(accept_language: str | None) -> Lang:
+    """Vietnamese unless the caller prefers English (RFC 9110 q-values honoured)."""
+    if not accept_language:
+        return "vi"
+    best, best_q = "vi", -1.0
+    for part in accept_language.split(",")[:10]:
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("vi", "en") and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def problem_title(code: str, lang: Lang) -> str:
+    vi, en = PROBLEM_TITLES.get(code, PROBLEM_TITLES["bad_request"])
+    return en if lang == "en" else vi
+
+
+def field_message(error: FieldError, lang: Lang) -> str:
+    vi, en = FIELD_MESSAGES.get(error.code, FIELD_MESSAGES["invalid"])
+    template = en if lang == "en" else vi
+    try:
+        return template.format(**error.params)
+    except (KeyError, IndexError):
+        return template

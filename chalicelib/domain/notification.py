@@ -1,0 +1,80 @@
+"""Notifications: what goes to a person, by which channel, and its states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .templates import TEMPLATE_VERSION, Email, Sms
+
+SMS = "sms"
+EMAIL = "email"
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+TEMPORARY_FAILURE = "temporary_failure"
+PERMANENT_FAILURE = "permanent_failure"
+SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to one recipient. ``id`` is deterministic per (cause,
+    kind, channel), so recording the same notice twice is a no-op."""
+
+    id: str
+    kind: str
+    channel: str
+    recipient: str
+    text: str
+    source: str
+    created_at: datetime
+    subject: str = ""
+    html: str = ""
+    template_version: str = TEMPLATE_VERSION
+    status: str = QUEUED
+
+
+def notices_for(
+    *,
+    source: str,
+    kind: str,
+    phone: str,
+    email: str | None,
+    sms: Sms,
+    mail: Email | None,
+    now: datetime,
+) -> list[Notification]:
+    """An SMS always, and an email when the person gave an address."""
+    notices = [Notification(f"{source}#{kind}#sms", kind, SMS, phone, sms.text, source, now)]
+    if email and mail is not None:
+        notices.append(
+            Notification(
+                f"{source}#{kind}#email",
+                kind,
+                EMAIL,
+                email,
+                mail.text,
+                source,
+                now,
+                subject=mail.subject,
+                html=mail.html,
+            )
+        )
+    return notices
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An append-only status change."""
+
+    subject: str
+    event_id: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    channel: str
+    at: datetime
+    office_code: str | None = None
+    trace_id: str | None = None

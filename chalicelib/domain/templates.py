@@ -1,0 +1,132 @@
+"""Every text the service sends to people, in one place.
+
+SMS: unaccented Vietnamese in the GSM 03.38 basic alphabet, one 160-character
+segment for any valid input (tests check the worst case). Email: Vietnamese
+with diacritics first, English below, plain text and HTML with every value
+escaped. Bump ``TEMPLATE_VERSION`` when a text changes, so the notification
+ledger says which wording a person received.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+TEMPLATE_VERSION = "2026-11-24"
+HOTLINE = "1900 9068"
+HOTLINE_SMS = "19009068"
+OFFICE_LOOKUP_URL = "https://baohiemxahoi.gov.vn/tracuu/Pages/tra-cuu-co-quan-bao-hiem.aspx"
+PORTAL_URL = "https://dichvucong.baohiemxahoi.gov.vn"
+SMS_MAX = 160
+
+# GSM 03.38 default alphabet (basic set only; extension characters cost two).
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+def unaccent(text: str) -> str:
+    """Vietnamese without diacritics: ``Hồ Chí Minh`` → ``Ho Chi Minh``."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC for ch in text)
+
+
+@dataclass(frozen=True)
+class Sms:
+    text: str
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+def _vn_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _sms(text: str) -> Sms:
+    text = unaccent(text)
+    if not is_gsm7(text) or len(text) > SMS_MAX:
+        # A template defect, caught by the property tests before release.
+        raise ValueError(f"SMS template outside one GSM-7 segment ({len(text)} chars)")
+    return Sms(text)
+
+
+def _email(subject: str, vi_paragraphs: list[str], en_paragraphs: list[str]) -> Email:
+    text = "\n\n".join([*vi_paragraphs, "—", *en_paragraphs]) + "\n"
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in vi_paragraphs)
+    body_en = "".join(f"<p>{html.escape(p)}</p>" for p in en_paragraphs)
+    page = (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{html.escape(subject)}</title></head><body>{body}<hr>"
+        f'<div lang="en">{body_en}</div></body></html>'
+    )
+    return Email(subject=subject, text=text, html=page)
+
+
+# --- office channel: reminders and cancellation --------------------------------
+
+
+def office_reminder_sms(code: str, expires_on: date, days_left: int) -> Sms:
+    return _sms(
+        f"BHXH VN: To khai DK giao dich dien tu ma {code} se tu huy ngay {_vn_date(expires_on)} "
+        f"(con {days_left} ngay) neu chua nop ho so tai co quan BHXH. HT {HOTLINE_SMS}"
+    )
+
+
+def office_reminder_email(full_name: str, code: str, expires_on: date, days_left: int, office_name: str) -> Email:
+    return _email(
+        f"BHXH Việt Nam: còn {days_left} ngày để nộp hồ sơ đăng ký giao dịch điện tử ({code})",
+        [
+            f"Kính gửi {full_name},",
+            f"Tờ khai đăng ký sử dụng phương thức giao dịch điện tử (Mẫu số 01) mã {code} của Ông/Bà "
+            f"sẽ tự động hủy vào ngày {_vn_date(expires_on)} (còn {days_left} ngày) nếu Ông/Bà chưa nộp hồ sơ.",
+            f"Vui lòng mang tờ khai đã in, ký, ghi rõ họ tên và CMND/CCCD/Hộ chiếu đến {office_name}.",
+            f"Tra cứu cơ quan BHXH gần nhất: {OFFICE_LOOKUP_URL}. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            f"Your e-transaction registration (Form 01) with code {code} will be cancelled automatically "
+            f"on {_vn_date(expires_on)} ({days_left} days left) unless you bring the dossier to a BHXH office.",
+            f"Please bring the printed, signed form and your ID card or passport to {unaccent(office_name)}.",
+            f"Find the nearest BHXH office: {OFFICE_LOOKUP_URL}. Hotline: {HOTLINE}.",
+        ],
+    )
+
+
+def office_cancelled_sms(code: str) -> Sms:
+    return _sms(
+        f"BHXH VN: To khai DK giao dich dien tu ma {code} da tu huy do qua 10 ngay chua nop ho so. "
+        f"Moi ke khai lai tren Cong DVC BHXH. HT {HOTLINE_SMS}"
+    )
+
+
+def office_cancelled_email(full_name: str, code: str) -> Email:
+    return _email(
+        f"BHXH Việt Nam: tờ khai đăng ký giao dịch điện tử {code} đã bị hủy",
+        [
+            f"Kính gửi {full_name},",
+            f"Tờ khai đăng ký sử dụng phương thức giao dịch điện tử mã {code} đã tự động hủy vì "
+            "quá 10 ngày kể từ ngày xác nhận mà Ông/Bà chưa nộp hồ sơ tại cơ quan BHXH.",
+            f"Ông/Bà có thể kê khai lại tại {PORTAL_URL}.",
+            f"Tra cứu cơ quan BHXH gần nhất: {OFFICE_LOOKUP_URL}. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            f"Your e-transaction registration with code {code} was cancelled automatically because the "
+            "dossier was not brought to a BHXH office within 10 days of confirming it.",
+            f"You can declare again at {PORTAL_URL}.",
+            f"Find the nearest BHXH office: {OFFICE_LOOKUP_URL}. Hotline: {HOTLINE}.",
+        ],
+    )

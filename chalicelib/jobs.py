@@ -1,0 +1,30 @@
+"""Daily jobs, by name: run by EventBridge schedules in AWS and by
+``python -m ops run-job NAME [--as-of DATE]`` by hand or on the local stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from .domain.errors import UnknownJobError
+from .services.deps import Deps
+
+
+def _office_reminders(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
+    from .services.send_office_reminders import send_office_reminders
+
+    return asdict(send_office_reminders(deps, as_of, now))
+
+
+JOBS: dict[str, Callable[[Deps, date, datetime], dict[str, Any]]] = {
+    "office-reminders": _office_reminders,
+}
+
+
+def run_job(name: str, deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
+    job = JOBS.get(name)
+    if job is None:
+        raise UnknownJobError(name)
+    return job(deps, as_of, now)

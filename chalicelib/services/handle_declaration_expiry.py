@@ -1,0 +1,48 @@
+"""Use case: DynamoDB's TTL deleted an office declaration that was never
+brought to an office; record the cancellation and tell the person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain import templates
+from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration
+from ..domain.identifiers import format_counter_code
+from ..domain.notification import AuditEvent, Notification, notices_for
+from .deps import Deps
+
+TTL_ACTOR = "system:dynamodb-ttl"
+
+
+def handle_declaration_expiry(
+    deps: Deps, declaration: Declaration, now: datetime, trace_id: str | None = None
+) -> list[Notification]:
+    """Idempotent: a redelivered stream record records and queues nothing new."""
+    if declaration.status != AWAITING_OFFICE:
+        return []
+    expired_at = declaration.expires_at or now
+    form = declaration.form
+    code = format_counter_code(declaration.code)
+    notices = notices_for(
+        source=f"declaration#{declaration.id}",
+        kind="office_cancelled",
+        phone=form.phone,
+        email=form.email,
+        sms=templates.office_cancelled_sms(code),
+        mail=templates.office_cancelled_email(form.full_name, code),
+        now=now,
+    )
+    audit = AuditEvent(
+        subject=declaration.id,
+        event_id=f"{expired_at.isoformat()}#{EXPIRED}",
+        from_status=AWAITING_OFFICE,
+        to_status=EXPIRED,
+        actor=TTL_ACTOR,
+        channel=declaration.channel,
+        at=expired_at,
+        office_code=declaration.office_code,
+        trace_id=trace_id,
+    )
+    pending = deps.outbox.record(notices, [audit])
+    deps.outbox.enqueue(pending)
+    return pending

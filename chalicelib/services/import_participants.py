@@ -1,0 +1,79 @@
+"""Use case: load the BHXH participant registry from a CSV export.
+
+Streamed: rows are read, validated and written in chunks, so memory stays
+flat whatever the file size. Bad rows are reported with their line numbers
+and the rest go on. Writes overwrite by social-insurance code, so a re-run
+is safe."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from ..domain.errors import FieldError, ValidationError
+from ..domain.participant import PARTICIPANT_COLUMNS, parse_participant_row
+from .ports import Participant, Registry
+
+CHUNK = 500
+
+
+@dataclass
+class RowProblem:
+    line: int
+    errors: list[FieldError]
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    written: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    rejected: int = 0
+    max_problems_kept: int = 1000
+
+    def reject(self, problem: RowProblem) -> None:
+        self.rejected += 1
+        if len(self.problems) < self.max_problems_kept:
+            self.problems.append(problem)
+
+
+def read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs; raises ValidationError on a wrong header."""
+    reader = csv.DictReader(stream)
+    header = [name.strip().lstrip("\ufeff") for name in (reader.fieldnames or [])]
+    missing = [column for column in PARTICIPANT_COLUMNS if column not in header]
+    if missing:
+        raise ValidationError([FieldError(column, "missing_column") for column in missing])
+    reader.fieldnames = header
+    for row in reader:
+        yield reader.line_num, row
+
+
+def import_participants(
+    registry: Registry,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    on_chunk: Callable[[int], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    chunk: list[Participant] = []
+
+    def flush() -> None:
+        if chunk:
+            report.written += registry.put_many(chunk)
+            if on_chunk is not None:
+                on_chunk(len(chunk))
+            chunk.clear()
+
+    for line, row in rows:
+        report.read += 1
+        try:
+            chunk.append(Participant(**parse_participant_row(row)))
+        except ValidationError as error:
+            report.reject(RowProblem(line, error.errors))
+            continue
+        if len(chunk) >= CHUNK:
+            flush()
+    flush()
+    return report

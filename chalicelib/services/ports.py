@@ -1,0 +1,115 @@
+"""The ports the use cases depend on. Each has a DynamoDB/AWS adapter in
+``chalicelib/adapters`` and an in-memory fake in ``tests/fakes.py``; the
+same contract tests run against both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from ..domain.declaration import Declaration, GuardKey
+from ..domain.notification import AuditEvent, Notification
+
+
+@dataclass(frozen=True)
+class Office:
+    office_code: str
+    province_code: str
+    name: str
+    address: str
+    phone: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "office_code": self.office_code,
+            "province_code": self.province_code,
+            "name": self.name,
+            "address": self.address,
+            "phone": self.phone,
+        }
+
+
+@dataclass(frozen=True)
+class Participant:
+    bhxh_code: str
+    full_name: str
+    date_of_birth: str
+    gender: str
+    id_number: str
+    phone: str
+    province_code: str
+
+
+class CounterCodeTakenError(Exception):
+    """The random counter code collided with an existing one; draw another."""
+
+
+class DeclarationStore(Protocol):
+    def create(
+        self,
+        declaration: Declaration,
+        guards: list[GuardKey],
+        must_be_absent: list[str],
+        audit: list[AuditEvent],
+        now: datetime,
+    ) -> None:
+        """Put the declaration, its guards and audit events in one transaction.
+
+        Raises ``OpenDeclarationExistsError`` when a live guard is held,
+        ``AccountExistsError`` when any ``must_be_absent`` key exists,
+        ``CounterCodeTakenError`` when the code guard is taken."""
+
+    def get(self, declaration_id: str) -> Declaration | None: ...
+
+    def expiring_on(self, day: date) -> Iterator[Declaration]:
+        """Declarations still awaiting the office whose expiry falls on ``day`` (Vietnam)."""
+
+
+class Outbox(Protocol):
+    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> list[Notification]:
+        """Store notices and audit events atomically; a replay stores nothing.
+
+        Returns the notices that still need to be queued: all of them the
+        first time, on a replay those not yet taken by a worker."""
+
+    def enqueue(self, notices: list[Notification]) -> None: ...
+
+    def claim(self, notification_id: str, now: datetime) -> Notification | None:
+        """Move a queued notice to ``sending``; None when another worker has it
+        or it was already sent (so a redelivered message sends nothing)."""
+
+    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime) -> None: ...
+
+    def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None: ...
+
+    def get(self, notification_id: str) -> Notification | None: ...
+
+
+class TemporarySendError(Exception):
+    """The provider may accept the message later (throttling, outage)."""
+
+
+class PermanentSendError(Exception):
+    """The provider will never accept this message (bad number, rejected)."""
+
+
+class Sender(Protocol):
+    def send_sms(self, phone: str, text: str) -> str: ...
+
+    def send_email(self, to: str, subject: str, text: str, html: str) -> str: ...
+
+
+class OfficeDirectory(Protocol):
+    def get(self, office_code: str) -> Office | None: ...
+
+    def in_province(self, province_code: str) -> list[Office]: ...
+
+    def put_many(self, offices: Iterable[Office]) -> int: ...
+
+
+class Registry(Protocol):
+    def get(self, bhxh_code: str) -> Participant | None: ...
+
+    def put_many(self, participants: Iterable[Participant]) -> int: ...

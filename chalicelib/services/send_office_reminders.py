@@ -1,0 +1,54 @@
+"""Daily job: remind people whose office declaration lapses in 3 days or 1 day.
+
+Reads only the declarations due, from the sparse ``by_expiry_day`` index;
+notice ids are deterministic, so running the job twice for one day queues
+nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..domain import templates
+from ..domain.declaration import REMINDER_DAYS_BEFORE, expiry_day
+from ..domain.identifiers import format_counter_code
+from ..domain.notification import Notification, notices_for
+from .deps import Deps
+
+
+@dataclass
+class JobReport:
+    examined: int = 0
+    queued: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def send_office_reminders(deps: Deps, as_of: date, now: datetime) -> JobReport:
+    report = JobReport()
+    pending: list[Notification] = []
+    for days in REMINDER_DAYS_BEFORE:
+        kind = f"office_reminder_{days}d"
+        for declaration in deps.declarations.expiring_on(as_of + timedelta(days=days)):
+            report.examined += 1
+            if declaration.is_expired(now) or declaration.expires_at is None:
+                continue
+            office = deps.offices.get(declaration.office_code)
+            office_name = office.name if office else declaration.office_code
+            form = declaration.form
+            code = format_counter_code(declaration.code)
+            expires_on = expiry_day(declaration.expires_at)
+            notices = notices_for(
+                source=f"declaration#{declaration.id}",
+                kind=kind,
+                phone=form.phone,
+                email=form.email,
+                sms=templates.office_reminder_sms(code, expires_on, days),
+                mail=templates.office_reminder_email(form.full_name, code, expires_on, days, office_name),
+                now=now,
+            )
+            new = deps.outbox.record(notices, [])
+            pending.extend(new)
+            report.by_kind[kind] = report.by_kind.get(kind, 0) + len(new)
+    deps.outbox.enqueue(pending)
+    report.queued = len(pending)
+    return report

@@ -1,0 +1,65 @@
+"""Use case: an individual confirms Form 01 online and chooses to submit the
+dossier at a BHXH office (notice 2659/BHXH-CNTT, section 2, steps 1-2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..domain.declaration import (
+    AWAITING_OFFICE,
+    CHANNEL_OFFICE,
+    Declaration,
+    account_guard_keys,
+    counter_code_guard,
+    new_office_declaration,
+    open_declaration_guards,
+    vn_today,
+)
+from ..domain.errors import FieldError, ValidationError
+from ..domain.form01 import parse_form01
+from ..domain.identifiers import new_counter_code
+from ..domain.notification import AuditEvent
+from .deps import Deps
+from .ports import CounterCodeTakenError, Office
+
+CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Submitted:
+    declaration: Declaration
+    office: Office
+
+
+def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: str | None = None) -> Submitted:
+    form = parse_form01(body, today=vn_today(now))
+    office = deps.offices.get(form.office_code)
+    if office is None:
+        raise ValidationError([FieldError("office_code", "unknown_office")])
+    for _ in range(CODE_ATTEMPTS):
+        declaration = new_office_declaration(form, declaration_id=deps.new_id(), code=new_counter_code(), now=now)
+        audit = AuditEvent(
+            subject=declaration.id,
+            event_id=f"{declaration.confirmed_at.isoformat()}#{AWAITING_OFFICE}",
+            from_status=None,
+            to_status=AWAITING_OFFICE,
+            actor="declarant",
+            channel=CHANNEL_OFFICE,
+            at=declaration.confirmed_at,
+            office_code=office.office_code,
+            trace_id=trace_id,
+        )
+        try:
+            deps.declarations.create(
+                declaration,
+                [*open_declaration_guards(declaration), counter_code_guard(declaration.code)],
+                account_guard_keys(form),
+                [audit],
+                now,
+            )
+        except CounterCodeTakenError:
+            continue
+        return Submitted(declaration, office)
+    raise RuntimeError("no free counter code after several draws")

@@ -1,0 +1,79 @@
+"""``python -m local``: the whole service on this machine (see README)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .env import api_port, apply_local_env, emulator_port, emulator_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    apply_local_env()
+    from moto.server import ThreadedMotoServer
+
+    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port(), verbose=False)
+    emulator.start()
+
+    import boto3
+
+    from chalicelib.config import load_settings
+
+    from .resources import create_all
+    from .seed import seed
+
+    settings = load_settings()
+    session = boto3.session.Session()
+    created = create_all(settings, session)
+    seeded = seed()
+
+    from chalice.cli import create_local_server
+    from chalice.cli.factory import CLIFactory
+
+    factory = CLIFactory(str(ROOT))
+    server = create_local_server(factory, "127.0.0.1", api_port(), "local")
+    api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
+    api_thread.start()
+
+    from .worker import Worker
+
+    worker = Worker(server.app_object, session.client("sqs"), created["queue"])
+    worker.start()
+
+    print(
+        f"""
+BHXH e-transaction registration: local stack
+  API ........... http://127.0.0.1:{api_port()}/v1/health
+  emulator ...... {emulator_url()}  (moto server: DynamoDB, SQS, SNS, SES)
+  seeded ........ {seeded["offices"]} BHXH offices, {seeded["participants"]} registry participants
+                  (local/demo-participants.csv)
+  sent SMS/email  {emulator_url()}/moto-api/data.json  (sns -> sms_messages, ses -> sent_messages)
+                  or: python -m ops outbox
+  daily jobs .... python -m ops run-job office-reminders [--as-of YYYY-MM-DD]
+Ctrl-C stops everything.""",
+        flush=True,
+    )
+
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping.is_set():
+        time.sleep(0.2)
+    worker.stop()
+    server.shutdown()
+    emulator.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

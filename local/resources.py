@@ -1,0 +1,48 @@
+"""Create every table, index, stream, queue and identity on an emulator (or a
+sandbox account) from the same definitions the code uses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.adapters import models
+from chalicelib.config import Settings
+
+MAX_RECEIVES = 5
+VISIBILITY_TIMEOUT = 120
+
+
+def create_tables(settings: Settings) -> list[str]:
+    models.configure(settings)
+    created = []
+    for model in models.MODELS.values():
+        if not model.exists():
+            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+            created.append(model.Meta.table_name)
+    return created
+
+
+def create_queues(settings: Settings, sqs: Any) -> dict[str, str]:
+    dlq_url = sqs.create_queue(QueueName=settings.notifications_queue + "-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(
+        QueueName=settings.notifications_queue,
+        Attributes={
+            "VisibilityTimeout": str(VISIBILITY_TIMEOUT),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}),
+        },
+    )["QueueUrl"]
+    return {"queue": queue_url, "dead_letters": dlq_url}
+
+
+def create_identities(settings: Settings, ses: Any, sns: Any) -> None:
+    ses.verify_email_identity(EmailAddress=settings.email_sender)
+    sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional", "DefaultSenderID": settings.sms_sender_id})
+
+
+def create_all(settings: Settings, session: Any) -> dict[str, Any]:
+    tables = create_tables(settings)
+    queues = create_queues(settings, session.client("sqs"))
+    create_identities(settings, session.client("ses"), session.client("sns"))
+    return {"tables": tables, **queues}

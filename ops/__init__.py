@@ -1,0 +1,1 @@
+"""Operator CLI: ``python -m ops --help``."""

@@ -1,0 +1,138 @@
+"""``python -m ops``: operate the service. Talks to the local emulator by
+default; ``--stage NAME`` talks to AWS with the ambient credentials and the
+tables of that stage."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Operate the BHXH e-transaction registration service.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    stage: Annotated[
+        Optional[str], typer.Option(help="AWS stage to operate (default: the local emulator).")  # noqa: UP045
+    ] = None,
+) -> None:
+    if stage:
+        os.environ["BHXH_STAGE"] = stage
+    else:
+        from local.env import apply_local_env
+
+        apply_local_env()
+
+
+def _deps() -> Any:
+    from chalicelib.bootstrap import container
+
+    return container()
+
+
+@app.command("import-participants")
+def import_participants_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV export")],
+) -> None:
+    """Load registry participants (columns: bhxh_code, full_name, date_of_birth,
+    gender, id_number, phone, province_code). Streamed; safe to re-run."""
+    from chalicelib.domain.errors import ValidationError
+    from chalicelib.domain.messages import field_message
+    from chalicelib.services.import_participants import import_participants, read_rows
+
+    deps = _deps()
+    total = max(0, sum(1 for _ in file.open("rb")) - 1)
+    with file.open(encoding="utf-8-sig", newline="") as stream:
+        try:
+            rows = read_rows(stream)
+            with Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err,
+            ) as progress:
+                task = progress.add_task("import", total=total)
+                report = import_participants(deps.registry, rows, on_chunk=lambda n: progress.advance(task, n))
+        except ValidationError as error:
+            problems = ", ".join(f"{e.field}: {field_message(e, 'en')}" for e in error.errors)
+            err.print(f"[red]{file}: {problems}")
+            raise typer.Exit(2) from error
+    for problem in report.problems:
+        fields = "; ".join(f"{e.field}: {field_message(e, 'en')}" for e in problem.errors)
+        err.print(f"line {problem.line}: {fields}")
+    if report.rejected > len(report.problems):
+        err.print(f"... and {report.rejected - len(report.problems)} more bad rows")
+    console.print(f"read {report.read} rows, wrote {report.written}, rejected {report.rejected}")
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("run-job")
+def run_job_command(
+    name: Annotated[str, typer.Argument(help="office-reminders")],
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="Vietnamese date YYYY-MM-DD (default: today)")  # noqa: UP045
+    ] = None,
+) -> None:
+    """Run a daily job now, as its EventBridge schedule would."""
+    from chalicelib.domain.declaration import vn_today
+    from chalicelib.domain.errors import UnknownJobError
+    from chalicelib.jobs import JOBS, run_job
+
+    now = datetime.now(UTC)
+    try:
+        day = date.fromisoformat(as_of) if as_of else vn_today(now)
+    except ValueError as error:
+        raise typer.BadParameter("--as-of takes YYYY-MM-DD") from error
+    try:
+        report = run_job(name, _deps(), day, now)
+    except UnknownJobError as error:
+        err.print(f"[red]unknown job {name!r}; jobs: {', '.join(JOBS)}")
+        raise typer.Exit(2) from error
+    console.print_json(json.dumps(report))
+
+
+@app.command("outbox")
+def outbox_command(
+    limit: Annotated[int, typer.Option(help="How many notices")] = 20,
+    days: Annotated[int, typer.Option(help="How many days back to look")] = 7,
+    show_text: Annotated[bool, typer.Option("--text", help="Show message text (local stack only)")] = False,
+) -> None:
+    """Recent notices (recipients masked) and their statuses."""
+    from chalicelib.adapters.models import NotificationModel
+    from chalicelib.domain.identifiers import mask
+
+    deps = _deps()
+    deps.outbox  # noqa: B018 - binds the models
+    items: list[NotificationModel] = []
+    day = datetime.now(UTC).date()
+    for back in range(days):
+        partition = (day - timedelta(days=back)).isoformat()
+        items.extend(NotificationModel.by_day.query(partition, scan_index_forward=False, limit=limit - len(items)))
+        if len(items) >= limit:
+            break
+    table = Table("created (UTC)", "kind", "channel", "to", "status", "attempts", *(["text"] if show_text else []))
+    for item in items[:limit]:
+        row = [
+            item.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            item.kind,
+            item.channel,
+            mask(item.recipient, 3, 2),
+            item.status,
+            str(item.attempts),
+        ]
+        if show_text:
+            row.append(item.text if item.channel == "sms" else item.subject or "")
+        table.add_row(*row)
+    console.print(table)

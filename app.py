@@ -12,8 +12,7 @@ import os
 from datetime import datetime
 from typing import Any
 
-from chalice import Chalice, CORSConfig, Cron
-from chalice.app import DynamoDBEvent, SQSEvent
+from chalice.app import Chalice, CORSConfig, Cron, DynamoDBEvent, SQSEvent
 
 from chalicelib import __version__
 from chalicelib.api.endpoint import Api, Call, ViewResult
@@ -22,7 +21,7 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.declaration import Declaration, vn_today
 from chalicelib.domain.identifiers import format_counter_code
 from chalicelib.domain.messages import pick_lang
-from chalicelib.observability import MetricUnit, logger, metrics, tracer
+from chalicelib.observability import MetricUnit, flush_metrics, logger, metrics, tracer
 
 app = Chalice(app_name="bhxh-registration")
 app.api.cors = CORSConfig(
@@ -58,7 +57,7 @@ def problems_for_chalice_errors(event: Any, get_response: Any) -> Any:
             rewritten.headers["Content-Type"] = PROBLEM_CONTENT_TYPE
             response = rewritten
     finally:
-        metrics.flush_metrics(raise_on_empty_metrics=False)
+        flush_metrics()
     return response
 
 
@@ -159,7 +158,7 @@ def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
         if delivery.outcome == "sent":
             metrics.add_metric(name="NoticeLatency", unit=MetricUnit.Seconds, value=delivery.latency_seconds)
             metrics.add_metric(name="NoticesSent", unit=MetricUnit.Count, value=1)
-    metrics.flush_metrics(raise_on_empty_metrics=False)
+    flush_metrics()
     return {"batchItemFailures": failures}
 
 
@@ -186,10 +185,10 @@ def on_declaration_change(event: DynamoDBEvent) -> None:
         queued = handle_declaration_expiry(deps, declaration, deps.clock())
         metrics.add_metric(name="DeclarationsExpired", unit=MetricUnit.Count, value=1)
         logger.info("declaration expired", extra={"declaration_id": declaration.id, "notices": len(queued)})
-    metrics.flush_metrics(raise_on_empty_metrics=False)
+    flush_metrics()
 
 
-@app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="office-reminders")
+@app.schedule(Cron(0, 1, "*", "*", "?", "*"))
 def office_reminders_job(event: Any) -> dict[str, Any]:
     """08:00 Asia/Ho_Chi_Minh: reminders 3 days and 1 day before expiry."""
     from chalicelib.jobs import run_job

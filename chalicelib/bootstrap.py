@@ -29,8 +29,9 @@ def new_id() -> str:
 class Container:
     """Real adapters, each built on first use."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self._settings = settings
+        self._clock = clock or utc_now
 
     @cached_property
     def settings(self) -> Settings:
@@ -110,7 +111,7 @@ class Container:
 
     @property
     def clock(self) -> Callable[[], datetime]:
-        return utc_now
+        return self._clock
 
     @property
     def new_id(self) -> Callable[[], str]:

@@ -17,4 +17,11 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = Tracer(service=SERVICE)
 
-__all__ = ["MetricUnit", "logger", "metrics", "tracer"]
+
+def flush_metrics() -> None:
+    """Emit the EMF blob for this invocation, if anything was recorded."""
+    if metrics.metric_set:
+        metrics.flush_metrics()
+
+
+__all__ = ["MetricUnit", "flush_metrics", "logger", "metrics", "tracer"]

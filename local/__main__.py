@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     apply_local_env()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's access log
     from moto.server import ThreadedMotoServer
 
     emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port(), verbose=False)
@@ -40,9 +42,12 @@ def main() -> int:
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     api_thread.start()
 
+    from app import deliver_notifications
+
     from .worker import Worker
 
-    worker = Worker(server.app_object, session.client("sqs"), created["queue"])
+    # The same handler Lambda's SQS event source calls.
+    worker = Worker(deliver_notifications, session.client("sqs"), created["queue"])
     worker.start()
 
     print(

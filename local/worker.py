@@ -27,7 +27,7 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     }
 
 
-def drain_once(app: Any, sqs: Any, queue_url: str, wait_seconds: int = 1) -> int:
+def drain_once(handler: Any, sqs: Any, queue_url: str, wait_seconds: int = 1) -> int:
     """One poll; returns how many messages were handled successfully."""
     response = sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
@@ -36,7 +36,7 @@ def drain_once(app: Any, sqs: Any, queue_url: str, wait_seconds: int = 1) -> int
     if not messages:
         return 0
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    result = app.deliver_notifications(sqs_event(messages, arn, sqs.meta.region_name), None) or {}
+    result = handler(sqs_event(messages, arn, sqs.meta.region_name), None) or {}
     failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
     done = [m for m in messages if m["MessageId"] not in failed]
     if done:
@@ -48,15 +48,15 @@ def drain_once(app: Any, sqs: Any, queue_url: str, wait_seconds: int = 1) -> int
 
 
 class Worker(threading.Thread):
-    def __init__(self, app: Any, sqs: Any, queue_url: str) -> None:
+    def __init__(self, handler: Any, sqs: Any, queue_url: str) -> None:
         super().__init__(name="notification-worker", daemon=True)
-        self._app, self._sqs, self._queue_url = app, sqs, queue_url
+        self._handler, self._sqs, self._queue_url = handler, sqs, queue_url
         self._stop = threading.Event()
 
     def run(self) -> None:
         while not self._stop.is_set():
             try:
-                drain_once(self._app, self._sqs, self._queue_url, wait_seconds=1)
+                drain_once(self._handler, self._sqs, self._queue_url, wait_seconds=1)
             except Exception as error:  # keep the local worker alive; Lambda would retry
                 print(f"worker: {type(error).__name__}: {error}")
                 self._stop.wait(1)

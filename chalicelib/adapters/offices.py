@@ -40,7 +40,15 @@ class DynamoOfficeDirectory:
         count = 0
         with OfficeModel.batch_write() as batch:
             for office in offices:
-                batch.save(OfficeModel(**office.to_dict()))
+                batch.save(
+                    OfficeModel(
+                        office.office_code,
+                        province_code=office.province_code,
+                        name=office.name,
+                        address=office.address,
+                        phone=office.phone,
+                    )
+                )
                 count += 1
         self._cache.clear()
         return count

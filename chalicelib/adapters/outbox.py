@@ -24,6 +24,7 @@ from ..domain.notification import (
     AuditEvent,
     Notification,
 )
+from ..services.ports import Recorded
 from .audit import audit_model
 from .models import AuditModel, NotificationModel
 from .transactions import LabelledTransaction, TransactionCancelled
@@ -74,7 +75,7 @@ class DynamoSqsOutbox:
         self._sqs = sqs_client
         self._queue_url = queue_url
 
-    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> list[Notification]:
+    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
         tx = LabelledTransaction(self._connection)
         for notice in notices:
             tx.save("notice", _notification_model(notice), condition=NotificationModel.id.does_not_exist())
@@ -85,8 +86,8 @@ class DynamoSqsOutbox:
         except TransactionCancelled:
             # A replay: everything was stored before. Re-queue what no worker took.
             stored = [self.get(n.id) for n in notices]
-            return [n for n in stored if n is not None and n.status == QUEUED]
-        return notices
+            return Recorded(False, [n for n in stored if n is not None and n.status == QUEUED])
+        return Recorded(True, list(notices))
 
     def enqueue(self, notices: list[Notification]) -> None:
         for start in range(0, len(notices), SQS_BATCH):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Response
 
 from ..bootstrap import container
 from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError
@@ -93,7 +93,8 @@ class Api:
         logger.set_correlation_id(correlation_id)
         headers = {"X-Correlation-Id": correlation_id, "Content-Language": lang}
         try:
-            raw_body = request.raw_body or b""
+            raw = request.raw_body or b""
+            raw_body = raw.encode("utf-8") if isinstance(raw, str) else raw
             settings = container().settings
             if len(raw_body) > settings.max_body_bytes:
                 raise BodyTooLargeError()
@@ -114,6 +115,7 @@ class Api:
                     key=check_key(key),
                     raw_body=raw_body,
                     handler=run,
+                    lambda_context=self._app.lambda_context,
                 )
             else:
                 outcome = run()

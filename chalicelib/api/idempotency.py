@@ -38,6 +38,7 @@ def run_idempotent(
     key: str,
     raw_body: bytes,
     handler: Callable[[], dict[str, Any]],
+    lambda_context: Any = None,
 ) -> dict[str, Any]:
     """Run ``handler`` once per (scope, key); its result must be JSON-serialisable."""
     from aws_lambda_powertools.utilities.idempotency import (
@@ -57,6 +58,9 @@ def run_idempotent(
         expires_after_seconds=EXPIRES_AFTER_SECONDS,
         raise_on_no_idempotency_key=True,
     )
+
+    if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(lambda_context)
 
     def run(request: dict[str, Any]) -> dict[str, Any]:
         return handler()

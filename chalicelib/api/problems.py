@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from ..domain.errors import DomainError, FieldError, ValidationError
 from ..domain.messages import Lang, field_message, problem_title

@@ -7,7 +7,8 @@ about HTTP beyond the status number the API contract assigns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class FieldError:
 
     field: str
     code: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 class DomainError(Exception):

@@ -43,6 +43,6 @@ def handle_declaration_expiry(
         office_code=declaration.office_code,
         trace_id=trace_id,
     )
-    pending = deps.outbox.record(notices, [audit])
-    deps.outbox.enqueue(pending)
-    return pending
+    recorded = deps.outbox.record(notices, [audit])
+    deps.outbox.enqueue(recorded.to_enqueue)
+    return recorded.to_enqueue

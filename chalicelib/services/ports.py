@@ -67,12 +67,19 @@ class DeclarationStore(Protocol):
         """Declarations still awaiting the office whose expiry falls on ``day`` (Vietnam)."""
 
 
-class Outbox(Protocol):
-    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> list[Notification]:
-        """Store notices and audit events atomically; a replay stores nothing.
+@dataclass(frozen=True)
+class Recorded:
+    """``created``: stored now (False on a replay). ``to_enqueue``: the notices
+    to put on the queue: all of them the first time; on a replay those no
+    worker has taken yet (re-queueing them is harmless: workers claim first)."""
 
-        Returns the notices that still need to be queued: all of them the
-        first time, on a replay those not yet taken by a worker."""
+    created: bool
+    to_enqueue: list[Notification]
+
+
+class Outbox(Protocol):
+    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
+        """Store notices and audit events atomically; a replay stores nothing."""
 
     def enqueue(self, notices: list[Notification]) -> None: ...
 

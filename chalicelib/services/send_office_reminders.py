@@ -20,6 +20,7 @@ from .deps import Deps
 class JobReport:
     examined: int = 0
     queued: int = 0
+    requeued: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -46,9 +47,12 @@ def send_office_reminders(deps: Deps, as_of: date, now: datetime) -> JobReport:
                 mail=templates.office_reminder_email(form.full_name, code, expires_on, days, office_name),
                 now=now,
             )
-            new = deps.outbox.record(notices, [])
-            pending.extend(new)
-            report.by_kind[kind] = report.by_kind.get(kind, 0) + len(new)
+            recorded = deps.outbox.record(notices, [])
+            pending.extend(recorded.to_enqueue)
+            if recorded.created:
+                report.queued += len(notices)
+                report.by_kind[kind] = report.by_kind.get(kind, 0) + len(notices)
+            else:
+                report.requeued += len(recorded.to_enqueue)
     deps.outbox.enqueue(pending)
-    report.queued = len(pending)
     return report

@@ -1,0 +1,89 @@
+"""Shared fixtures: an in-process AWS emulator (moto) with every resource the
+code uses, a Chalice test client, and fakes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.builders import OFFICE, OFFICE_HCM
+from tests.fakes import FakeClock, FakeDeps, FakeOfficeDirectory
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-southeast-1",
+    "AWS_REGION": "ap-southeast-1",
+    "AWS_XRAY_SDK_ENABLED": "false",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "BHXH/Registration",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "BHXH_STAGE": "test",
+}
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake_deps() -> FakeDeps:
+    return FakeDeps(offices=FakeOfficeDirectory([OFFICE, OFFICE_HCM]), clock=FakeClock(NOW))
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto in-process with every table, queue and identity created."""
+    import boto3
+    from moto import mock_aws
+
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    from chalicelib import bootstrap
+    from chalicelib.config import load_settings
+    from local.resources import create_all
+
+    with mock_aws():
+        settings = load_settings()
+        created = create_all(settings, boto3.session.Session())
+        yield {"settings": settings, **created}
+        bootstrap.override(None)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def container(aws: dict[str, Any], clock: FakeClock) -> Any:
+    """The real container (moto-backed adapters) with a controllable clock."""
+    from chalicelib import bootstrap
+
+    real = bootstrap.Container(aws["settings"], clock=clock)
+    real.offices.put_many([OFFICE, OFFICE_HCM])
+    bootstrap.override(real)
+    return real
+
+
+@pytest.fixture
+def client(container: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("BHXH_SKIP_E2E") == "1":
+        skip = pytest.mark.skip(reason="BHXH_SKIP_E2E=1")
+        for item in items:
+            if "e2e" in item.keywords:
+                item.add_marker(skip)

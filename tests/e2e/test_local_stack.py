@@ -1,0 +1,143 @@
+"""End to end: `python -m local` (what `make run` starts) in a subprocess,
+driven over HTTP like the web front end and the README's curl walkthrough."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.builders import form
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[dict[str, Any]]:
+    api_port, emulator_port = free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))
+    }
+    env.update({"BHXH_API_PORT": str(api_port), "BHXH_EMULATOR_PORT": str(emulator_port), "PYTHONUNBUFFERED": "1"})
+    log = (ROOT / ".e2e-stack.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    api = f"http://127.0.0.1:{api_port}"
+    started = time.monotonic()
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"local stack exited early: {(ROOT / '.e2e-stack.log').read_text()[-2000:]}")
+            try:
+                if requests.get(f"{api}/v1/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() - started > 60:
+                pytest.fail("the API did not answer /v1/health within 60 s")
+            time.sleep(0.3)
+        yield {
+            "api": api,
+            "emulator": f"http://127.0.0.1:{emulator_port}",
+            "env": env,
+            "process": process,
+            "startup_seconds": time.monotonic() - started,
+        }
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
+    data = requests.get(f"{stack['emulator']}/moto-api/data.json", timeout=5).json()
+    return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
+
+
+def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
+    assert stack["startup_seconds"] < 60
+    api = stack["api"]
+    body = form(full_name="Đặng Đức Khánh", phone="0705683953")
+    created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    declaration = created.json()
+    assert declaration["status"] == "awaiting_office"
+
+    status = requests.get(
+        f"{api}/v1/declarations/{declaration['id']}", params={"id_number": "001089020747"}, timeout=10
+    )
+    assert status.status_code == 200
+    assert status.json()["code"] == declaration["code"]
+
+    expires_on = (datetime.fromisoformat(declaration["expires_at"]) + timedelta(hours=7)).date()
+    as_of = (expires_on - timedelta(days=3)).isoformat()
+    job = subprocess.run(
+        [sys.executable, "-m", "ops", "run-job", "office-reminders", "--as-of", as_of],
+        cwd=ROOT,
+        env=stack["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert job.returncode == 0, job.stderr
+    assert '"queued": 2' in job.stdout
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not sms_to(stack, "+84705683953"):
+        time.sleep(0.5)
+    messages = sms_to(stack, "+84705683953")
+    assert len(messages) == 1
+    assert declaration["code"] in messages[0]
+    assert len(messages[0]) <= 160
+
+
+def test_bad_input_never_5xx(stack: dict[str, Any]) -> None:
+    api = stack["api"]
+    cases = [
+        ("application/json", b"{oops"),
+        ("text/plain", b"hello"),
+        ("application/json", b"x" * (70 * 1024)),
+        ("application/json", b'{"full_name": 1}'),
+    ]
+    for content_type, payload in cases:
+        response = requests.post(
+            f"{api}/v1/declarations", data=payload, headers={"Content-Type": content_type}, timeout=10
+        )
+        assert 400 <= response.status_code < 500, (content_type, response.status_code, response.text)
+        assert response.json()["code"]
+
+
+def test_ctrl_c_stops_everything(stack: dict[str, Any]) -> None:
+    process = stack["process"]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=15) == 0
+    for url in (f"{stack['api']}/v1/health", f"{stack['emulator']}/moto-api/data.json"):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=2)
+
+

@@ -1,0 +1,157 @@
+"""One contract, two implementations: the in-memory fakes the unit tests use
+and the DynamoDB/SQS adapters must behave the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.declaration import (
+    Declaration,
+    account_guard_keys,
+    counter_code_guard,
+    new_office_declaration,
+    open_declaration_guards,
+)
+from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
+from chalicelib.domain.form01 import parse_form01
+from chalicelib.domain.notification import AuditEvent, Notification
+from chalicelib.services.ports import CounterCodeTakenError
+from tests.builders import form, other_person
+from tests.fakes import FakeDeclarationStore, FakeOutbox
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["fake", "dynamo"])
+def deps(request: pytest.FixtureRequest) -> Any:
+    if request.param == "fake":
+
+        class Fakes:
+            declarations = FakeDeclarationStore()
+            outbox = FakeOutbox()
+
+        return Fakes()
+    return request.getfixturevalue("container")
+
+
+def declaration(body: dict[str, Any] | None = None, *, did: str = "d-1", code: str = "K7PQ3M9X") -> Declaration:
+    parsed = parse_form01(body or form(), today=date(2026, 11, 24))
+    return new_office_declaration(parsed, declaration_id=did, code=code, now=NOW)
+
+
+def create(store: Any, item: Declaration, now: datetime = NOW) -> None:
+    audit = AuditEvent(item.id, "created", None, item.status, "declarant", item.channel, now)
+    store.create(
+        item,
+        [*open_declaration_guards(item), counter_code_guard(item.code)],
+        account_guard_keys(item.form),
+        [audit],
+        now,
+    )
+
+
+def test_create_then_get_round_trips(deps: Any) -> None:
+    item = declaration()
+    create(deps.declarations, item)
+    assert deps.declarations.get("d-1") == item
+    assert deps.declarations.get("missing") is None
+
+
+def test_second_open_declaration_is_refused(deps: Any) -> None:
+    create(deps.declarations, declaration())
+    with pytest.raises(OpenDeclarationExistsError):
+        create(deps.declarations, declaration(did="d-2", code="AAAA3333"))
+    assert deps.declarations.get("d-2") is None
+
+
+def test_expired_guard_is_free(deps: Any) -> None:
+    create(deps.declarations, declaration())
+    later = NOW + timedelta(days=10)
+    create(deps.declarations, declaration(did="d-2", code="AAAA3333"), now=later)
+    assert deps.declarations.get("d-2") is not None
+
+
+def test_taken_counter_code_is_reported(deps: Any) -> None:
+    create(deps.declarations, declaration())
+    with pytest.raises(CounterCodeTakenError):
+        create(deps.declarations, declaration(other_person(), did="d-2", code="K7PQ3M9X"))
+
+
+def test_existing_account_wins_over_everything(deps: Any, request: pytest.FixtureRequest) -> None:
+    item = declaration()
+    if isinstance(deps.declarations, FakeDeclarationStore):
+        deps.declarations.guards["account#bhxh#0123456789"] = object()
+    else:
+        from chalicelib.adapters.models import GuardModel
+
+        GuardModel("account#bhxh#0123456789", owner="acct").save()
+    with pytest.raises(AccountExistsError):
+        create(deps.declarations, item)
+
+
+def test_expiring_on_lists_the_day_in_vietnam(deps: Any) -> None:
+    create(deps.declarations, declaration())
+    create(deps.declarations, declaration(other_person(), did="d-2", code="AAAA3333"))
+    day = date(2026, 12, 4)
+    assert sorted(d.id for d in deps.declarations.expiring_on(day)) == ["d-1", "d-2"]
+    assert list(deps.declarations.expiring_on(day + timedelta(days=1))) == []
+
+
+def notice(nid: str = "n-1") -> Notification:
+    return Notification(nid, "office_cancelled", "sms", "+84912345678", "hello", "declaration#d-1", NOW)
+
+
+def audit_event() -> AuditEvent:
+    return AuditEvent("d-1", "expired", "awaiting_office", "expired", "system", "office", NOW)
+
+
+def test_record_then_replay(deps: Any) -> None:
+    first = deps.outbox.record([notice(), notice("n-2")], [audit_event()])
+    assert first.created and [n.id for n in first.to_enqueue] == ["n-1", "n-2"]
+    assert deps.outbox.claim("n-1", NOW) is not None
+    replay = deps.outbox.record([notice(), notice("n-2")], [audit_event()])
+    assert not replay.created
+    assert [n.id for n in replay.to_enqueue] == ["n-2"]
+
+
+def test_claim_is_exclusive(deps: Any) -> None:
+    deps.outbox.record([notice()], [])
+    claimed = deps.outbox.claim("n-1", NOW)
+    assert claimed is not None and claimed.status == "sending"
+    assert deps.outbox.claim("n-1", NOW) is None
+    assert deps.outbox.claim("missing", NOW) is None
+
+
+def test_stale_claim_can_be_taken_again(deps: Any) -> None:
+    deps.outbox.record([notice()], [])
+    deps.outbox.claim("n-1", NOW)
+    assert deps.outbox.claim("n-1", NOW + timedelta(minutes=1)) is None
+    assert deps.outbox.claim("n-1", NOW + timedelta(minutes=3)) is not None
+
+
+@pytest.mark.parametrize(
+    ("finish", "status", "claimable"),
+    [
+        (lambda o: o.mark_sent("n-1", "mid-1", NOW), "sent", False),
+        (lambda o: o.mark_failed("n-1", permanent=True, error="bad number", now=NOW), "permanent_failure", False),
+        (lambda o: o.mark_failed("n-1", permanent=False, error="throttled", now=NOW), "temporary_failure", True),
+    ],
+)
+def test_outcomes(deps: Any, finish: Callable[[Any], None], status: str, claimable: bool) -> None:
+    deps.outbox.record([notice()], [])
+    deps.outbox.claim("n-1", NOW)
+    finish(deps.outbox)
+    stored = deps.outbox.get("n-1")
+    assert stored is not None and stored.status == status
+    assert (deps.outbox.claim("n-1", NOW) is not None) is claimable
+
+
+def test_recorded_notice_round_trips(deps: Any) -> None:
+    email = replace(notice("n-3"), channel="email", subject="Chủ đề", html="<p>x</p>", recipient="a@example.vn")
+    deps.outbox.record([email], [])
+    assert deps.outbox.get("n-3") == email

@@ -1,0 +1,133 @@
+"""The office-channel use cases with in-memory fakes: no AWS, no clock."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from chalicelib.domain.errors import (
+    AccountExistsError,
+    DeclarationExpiredError,
+    DeclarationNotFoundError,
+    OpenDeclarationExistsError,
+    ValidationError,
+)
+from chalicelib.services.deliver_notification import deliver_notification
+from chalicelib.services.get_declaration_status import get_declaration_status
+from chalicelib.services.handle_declaration_expiry import handle_declaration_expiry
+from chalicelib.services.ports import PermanentSendError, TemporarySendError
+from chalicelib.services.send_office_reminders import send_office_reminders
+from chalicelib.services.submit_office_declaration import submit_office_declaration
+from tests.builders import form, other_person
+from tests.fakes import FakeDeps
+
+
+def test_submit_stores_declaration_guards_and_audit(fake_deps: FakeDeps) -> None:
+    result = submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    stored = fake_deps.declarations.get(result.declaration.id)
+    assert stored is not None and stored.status == "awaiting_office"
+    assert stored.expires_at == fake_deps.clock() + timedelta(days=10)
+    assert {"open#bhxh#0123456789", "open#id#cccd#001089020747"} <= set(fake_deps.declarations.guards)
+    assert [(e.from_status, e.to_status) for e in fake_deps.declarations.audit] == [(None, "awaiting_office")]
+    assert fake_deps.outbox.stored == {}  # no SMS to a number nobody verified
+
+
+def test_submit_refuses_a_second_open_declaration(fake_deps: FakeDeps) -> None:
+    submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    with pytest.raises(OpenDeclarationExistsError):
+        submit_office_declaration(fake_deps, form(), fake_deps.clock())
+
+
+def test_submit_refuses_a_person_with_an_account(fake_deps: FakeDeps) -> None:
+    fake_deps.declarations.guards["account#id#cccd#001089020747"] = object()  # type: ignore[assignment]
+    with pytest.raises(AccountExistsError):
+        submit_office_declaration(fake_deps, form(), fake_deps.clock())
+
+
+def test_submit_redraws_a_colliding_counter_code(fake_deps: FakeDeps, monkeypatch: pytest.MonkeyPatch) -> None:
+    codes = iter(["AAAA3333", "AAAA3333", "CCCC4444"])
+    monkeypatch.setattr("chalicelib.services.submit_office_declaration.new_counter_code", lambda: next(codes))
+    first = submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    second = submit_office_declaration(fake_deps, other_person(), fake_deps.clock())
+    assert (first.declaration.code, second.declaration.code) == ("AAAA3333", "CCCC4444")
+
+
+def test_submit_rejects_unknown_office(fake_deps: FakeDeps) -> None:
+    with pytest.raises(ValidationError) as caught:
+        submit_office_declaration(fake_deps, form(office_code="BHXH-99"), fake_deps.clock())
+    assert [(e.field, e.code) for e in caught.value.errors] == [("office_code", "unknown_office")]
+
+
+def test_status_checks_id_number_and_expiry(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    now = fake_deps.clock()
+    assert get_declaration_status(fake_deps, declaration.id, "001 089 020 747", now) == declaration
+    for wrong in ("001089020748", "", None):
+        with pytest.raises(DeclarationNotFoundError):
+            get_declaration_status(fake_deps, declaration.id, wrong, now)
+    with pytest.raises(DeclarationExpiredError):
+        get_declaration_status(fake_deps, declaration.id, "001089020747", now + timedelta(days=10))
+
+
+def test_expiry_queues_sms_and_email_once(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    queued = handle_declaration_expiry(fake_deps, declaration, fake_deps.clock())
+    assert sorted(n.channel for n in queued) == ["email", "sms"]
+    assert [(e.from_status, e.to_status) for e in fake_deps.outbox.audit] == [("awaiting_office", "expired")]
+    for notice in queued:
+        deliver_notification(fake_deps, notice.id, fake_deps.clock())
+    again = handle_declaration_expiry(fake_deps, declaration, fake_deps.clock())
+    assert again == []
+    assert len(fake_deps.outbox.audit) == 1
+    assert len(fake_deps.sender.sms) == 1
+
+
+def test_expiry_of_a_received_declaration_does_nothing(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    assert handle_declaration_expiry(fake_deps, declaration.with_status("received"), fake_deps.clock()) == []
+    assert fake_deps.outbox.stored == {}
+
+
+def test_reminders_go_3_days_and_1_day_before(fake_deps: FakeDeps) -> None:
+    submit_office_declaration(fake_deps, form(), fake_deps.clock())  # expires 2026-12-04 in Vietnam
+    now = fake_deps.clock()
+    assert send_office_reminders(fake_deps, date(2026, 11, 30), now).queued == 0
+    three = send_office_reminders(fake_deps, date(2026, 12, 1), now)
+    assert three.by_kind == {"office_reminder_3d": 2}
+    assert send_office_reminders(fake_deps, date(2026, 12, 1), now).queued == 0
+    one = send_office_reminders(fake_deps, date(2026, 12, 3), now)
+    assert one.by_kind == {"office_reminder_1d": 2}
+
+
+def test_reminders_skip_received_and_expired(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    fake_deps.declarations.items[declaration.id] = declaration.with_status("received")
+    assert send_office_reminders(fake_deps, date(2026, 12, 1), fake_deps.clock()).examined == 0
+
+
+def test_delivery_sends_once(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    sms = next(n for n in handle_declaration_expiry(fake_deps, declaration, fake_deps.clock()) if n.channel == "sms")
+    assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "sent"
+    assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "skipped"
+    assert len(fake_deps.sender.sms) == 1
+
+
+def test_temporary_failure_is_retried_then_sent(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    sms = next(n for n in handle_declaration_expiry(fake_deps, declaration, fake_deps.clock()) if n.channel == "sms")
+    fake_deps.sender.failures.append(TemporarySendError("Throttling"))
+    with pytest.raises(TemporarySendError):
+        deliver_notification(fake_deps, sms.id, fake_deps.clock())
+    assert fake_deps.outbox.get(sms.id).status == "temporary_failure"  # type: ignore[union-attr]
+    assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "sent"
+
+
+def test_permanent_failure_is_not_retried(fake_deps: FakeDeps) -> None:
+    declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    sms = next(n for n in handle_declaration_expiry(fake_deps, declaration, fake_deps.clock()) if n.channel == "sms")
+    fake_deps.sender.failures.append(PermanentSendError("InvalidParameter"))
+    assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "permanent_failure"
+    assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "skipped"
+    assert fake_deps.sender.sms == []

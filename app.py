@@ -15,7 +15,7 @@ from typing import Any
 from chalice.app import Chalice, CORSConfig, Cron, DynamoDBEvent, SQSEvent
 
 from chalicelib import __version__
-from chalicelib.api.endpoint import Api, Call, ViewResult
+from chalicelib.api.endpoint import Api, Call, ViewResult, correlation_id
 from chalicelib.api.problems import CHALICE_CODES, PROBLEM_CONTENT_TYPE, problem
 from chalicelib.bootstrap import container
 from chalicelib.domain.declaration import Declaration, vn_today
@@ -53,9 +53,13 @@ def problems_for_chalice_errors(event: Any, get_response: Any) -> Any:
             if response.status_code >= 500:
                 code = "internal_error"
             lang = pick_lang(event.headers.get("accept-language"))
-            rewritten = problem(code, response.status_code, lang, headers=dict(response.headers))
-            rewritten.headers["Content-Type"] = PROBLEM_CONTENT_TYPE
-            response = rewritten
+            headers = {
+                **dict(response.headers),
+                "Content-Type": PROBLEM_CONTENT_TYPE,
+                "Content-Language": lang,
+                "X-Correlation-Id": correlation_id(event),
+            }
+            response = problem(code, response.status_code, lang, headers=headers)
     finally:
         flush_metrics()
     return response

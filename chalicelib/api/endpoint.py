@@ -45,7 +45,7 @@ class Call:
         return self._json
 
 
-def _correlation_id(request: Any) -> str:
+def correlation_id(request: Any) -> str:
     given = request.headers.get("x-correlation-id", "")
     if given and len(given) <= 64 and given.isascii() and given.replace("-", "").isalnum():
         return str(given)
@@ -73,10 +73,13 @@ class Api:
             def handle(**path_params: str) -> Response:
                 return self._handle(view, path_params, idempotent=idempotent, scope=f"{methods}:{path}")
 
+            verbs = methods or ["GET"]
+            # A body is only read on writes; reads accept any Content-Type.
+            default_types = ["application/json"] if set(verbs) - {"GET", "HEAD"} else ["*/*"]
             self._app.route(
                 path,
-                methods=methods or ["GET"],
-                content_types=content_types or ["application/json"],
+                methods=verbs,
+                content_types=content_types or default_types,
                 **route_kwargs,
             )(handle)
             return handle
@@ -89,16 +92,16 @@ class Api:
         request = self._app.current_request
         assert request is not None
         lang = pick_lang(request.headers.get("accept-language"))
-        correlation_id = _correlation_id(request)
-        logger.set_correlation_id(correlation_id)
-        headers = {"X-Correlation-Id": correlation_id, "Content-Language": lang}
+        request_id = correlation_id(request)
+        logger.set_correlation_id(request_id)
+        headers = {"X-Correlation-Id": request_id, "Content-Language": lang}
         try:
             raw = request.raw_body or b""
             raw_body = raw.encode("utf-8") if isinstance(raw, str) else raw
             settings = container().settings
             if len(raw_body) > settings.max_body_bytes:
                 raise BodyTooLargeError()
-            call = Call(lang, dict(request.query_params or {}), request.headers, raw_body, correlation_id)
+            call = Call(lang, dict(request.query_params or {}), request.headers, raw_body, request_id)
 
             def run() -> dict[str, Any]:
                 status, body = view(call, **path_params)

@@ -50,8 +50,11 @@ def problem(
 
 
 def from_domain_error(error: DomainError, lang: Lang) -> Response:
-    errors = error.errors if isinstance(error, ValidationError) else None
-    return problem(error.code, error.status, lang, errors=errors)
+    if isinstance(error, ValidationError):
+        fields = ", ".join(sorted({e.field for e in error.errors if e.field})) or "-"
+        prefix = "Please correct" if lang == "en" else "Vui lòng sửa"
+        return problem(error.code, error.status, lang, detail=f"{prefix}: {fields}", errors=error.errors)
+    return problem(error.code, error.status, lang)
 
 
 # Chalice's own error responses (415, 405, 400 ...), rewritten as problems.

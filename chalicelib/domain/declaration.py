@@ -100,18 +100,28 @@ class GuardKey:
     expires_at: datetime | None = None
 
 
+def identity_key(form: Form01) -> str:
+    """The person's ID document as a uniqueness key. CCCD and 12-digit CMND
+    numbers share one national numbering, so they share one namespace;
+    passports are keyed by issuing country."""
+    document = form.id_document
+    if document.type == "passport":
+        return f"passport#{form.nationality}#{document.number}"
+    return f"id#{document.number}"
+
+
 def open_declaration_guards(declaration: Declaration) -> list[GuardKey]:
     """One open declaration per person: by social-insurance code and by ID number."""
     form = declaration.form
     return [
         GuardKey(f"open#bhxh#{form.bhxh_code}", declaration.expires_at),
-        GuardKey(f"open#id#{form.id_document.type}#{form.id_document.number}", declaration.expires_at),
+        GuardKey(f"open#{identity_key(form)}", declaration.expires_at),
     ]
 
 
 def account_guard_keys(form: Form01) -> list[str]:
     """The keys the account issuance service claims: one account per person."""
-    return [f"account#bhxh#{form.bhxh_code}", f"account#id#{form.id_document.type}#{form.id_document.number}"]
+    return [f"account#bhxh#{form.bhxh_code}", f"account#{identity_key(form)}"]
 
 
 def counter_code_guard(code: str) -> GuardKey:

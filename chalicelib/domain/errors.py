@@ -98,8 +98,3 @@ class InvalidIdempotencyKeyError(DomainError):
 class UnknownJobError(DomainError):
     code = "unknown_job"
     status = 404
-
-
-class UnknownOfficeError(DomainError):
-    code = "unknown_office"
-    status = 422

@@ -6,6 +6,7 @@ raises ``ValidationError`` listing every problem, never anything else.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -39,6 +40,7 @@ REQUIRED = ("full_name", "date_of_birth", "gender", "bhxh_code", "id_document", 
 ID_DOCUMENT_FIELDS = ("type", "number", "issued_on", "issued_by")
 OPTIONAL_DEFAULTS: dict[str, Any] = {"nationality": "VN", "email": None, "unit_code": None}
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_NAME = 100
 MAX_ADDRESS = 300
 MAX_ISSUED_BY = 200
@@ -98,9 +100,25 @@ def _text(errors: list[FieldError], name: str, value: Any, max_len: int) -> str:
     return text
 
 
+NAME_JOINERS = "'’-"
+
+
+def _is_name(text: str) -> bool:
+    """Letters and single spaces; an apostrophe or hyphen only between letters,
+    as in ethnic-minority names (``H'Hen Niê``, ``Y-Moan``)."""
+    for index, ch in enumerate(text):
+        if ch.isalpha() or ch == " ":
+            continue
+        if ch in NAME_JOINERS and 0 < index < len(text) - 1 and text[index - 1].isalpha() and text[index + 1].isalpha():
+            continue
+        return False
+    return True
+
+
 def _name(errors: list[FieldError], value: Any) -> str:
+    before = len(errors)
     text = _text(errors, "full_name", value, MAX_NAME)
-    if text and len(text) <= MAX_NAME and not all(ch.isalpha() or ch == " " for ch in text):
+    if len(errors) == before and not _is_name(text):
         errors.append(FieldError("full_name", "invalid_characters"))
     return text
 
@@ -109,7 +127,8 @@ def _date(errors: list[FieldError], name: str, value: Any) -> date | None:
     if not isinstance(value, str):
         errors.append(FieldError(name, "invalid_type", {"expected": "string"}))
         return None
-    if len(value) != 10 or not value.isascii():
+    # Exactly YYYY-MM-DD: Python's fromisoformat also takes week dates (1989-W18-2).
+    if not ISO_DATE.fullmatch(value):
         errors.append(FieldError(name, "invalid_date"))
         return None
     try:
@@ -167,8 +186,12 @@ def _code(errors: list[FieldError], name: str, value: Any, max_len: int) -> str:
     if not isinstance(value, str):
         errors.append(FieldError(name, "invalid_type", {"expected": "string"}))
         return ""
-    text = value.strip().upper()
-    if not text or len(text) > max_len or not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in text):
+    text = value.strip()
+    if not text.isascii():
+        errors.append(FieldError(name, "invalid_code"))
+        return text
+    text = text.upper()
+    if not text or len(text) > max_len or not all(ch.isalnum() or ch in "-_." for ch in text):
         errors.append(FieldError(name, "invalid_code"))
     return text
 
@@ -181,7 +204,7 @@ def _id_document(
         return None
     for key in value:
         if key not in ID_DOCUMENT_FIELDS:
-            errors.append(FieldError(f"id_document.{key}", "unknown_field"))
+            errors.append(FieldError(f"id_document.{str(key)[:64]}", "unknown_field"))
     for key in ID_DOCUMENT_FIELDS:
         if key not in value or value[key] is None:
             errors.append(FieldError(f"id_document.{key}", "required"))
@@ -195,7 +218,8 @@ def _id_document(
         if not isinstance(raw_number, str):
             errors.append(FieldError("id_document.number", "invalid_type", {"expected": "string"}))
         else:
-            number = "".join(raw_number.split()).upper()
+            number = "".join(raw_number.split())
+            number = number.upper() if number.isascii() else number
             problem = None
             if doc_type == "cccd":
                 problem = cccd_problem(number, gender, dob)
@@ -249,7 +273,7 @@ def parse_form01(data: Any, *, today: date) -> Form01:
         gender = None
 
     nationality = values["nationality"]
-    if not isinstance(nationality, str) or nationality.upper() not in ISO_3166_ALPHA2:
+    if not isinstance(nationality, str) or not nationality.isascii() or nationality.upper() not in ISO_3166_ALPHA2:
         errors.append(FieldError("nationality", "invalid_country"))
         nationality = "VN"
     else:

@@ -8,7 +8,7 @@ Lang = str  # "vi" or "en"
 
 PROBLEM_TITLES: dict[str, tuple[str, str]] = {
     "bad_request": ("Yêu cầu không hợp lệ", "Bad request"),
-    "validation_failed": ("Thông tin kê khai chưa hợp lệ", "The declaration is not valid"),
+    "validation_failed": ("Thông tin gửi lên chưa hợp lệ", "Some values are not valid"),
     "malformed_json": ("Nội dung gửi lên không phải JSON hợp lệ", "The body is not valid JSON"),
     "body_too_large": ("Nội dung gửi lên quá lớn", "The request body is too large"),
     "unsupported_media_type": ("Kiểu nội dung không được hỗ trợ", "Unsupported media type"),
@@ -36,7 +36,6 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "A request with this Idempotency-Key is still being processed",
     ),
     "invalid_idempotency_key": ("Idempotency-Key không hợp lệ", "Invalid Idempotency-Key"),
-    "unknown_office": ("Không có cơ quan BHXH với mã này", "No BHXH office has this code"),
     "unknown_job": ("Không có tác vụ này", "No such job"),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
@@ -92,7 +91,7 @@ def pick_lang(accept_language: str | None) -> Lang:
             except ValueError:
                 q = 0.0
         primary = tag.strip().lower().split("-")[0]
-        if primary in ("vi", "en") and q > best_q:
+        if primary in ("vi", "en") and q > 0 and q > best_q:
             best, best_q = primary, q
     return best
 

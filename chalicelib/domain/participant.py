@@ -29,7 +29,7 @@ def parse_participant_row(row: dict[str, Any]) -> dict[str, str]:
         errors.append(FieldError("full_name", "too_long", {"max": "100"}))
     if values["date_of_birth"]:
         try:
-            date.fromisoformat(values["date_of_birth"])
+            values["date_of_birth"] = date.fromisoformat(values["date_of_birth"]).isoformat()
         except ValueError:
             errors.append(FieldError("date_of_birth", "invalid_date"))
     if values["gender"] and values["gender"] not in GENDERS:

@@ -32,16 +32,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
     api_port, emulator_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))}
     env.update({"BHXH_API_PORT": str(api_port), "BHXH_EMULATOR_PORT": str(emulator_port), "PYTHONUNBUFFERED": "1"})
     log = (ROOT / ".e2e-stack.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{api_port}"
     started = time.monotonic()
     try:
@@ -139,5 +133,3 @@ def test_ctrl_c_stops_everything(stack: dict[str, Any]) -> None:
     for url in (f"{stack['api']}/v1/health", f"{stack['emulator']}/moto-api/data.json"):
         with pytest.raises(requests.ConnectionError):
             requests.get(url, timeout=2)
-
-

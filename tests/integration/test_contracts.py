@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from chalicelib.services.ports import CounterCodeTakenError
 from tests.builders import form, other_person
 from tests.fakes import FakeDeclarationStore, FakeOutbox
 
-NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["fake", "dynamo"])
@@ -85,7 +85,7 @@ def test_taken_counter_code_is_reported(deps: Any) -> None:
 def test_existing_account_wins_over_everything(deps: Any, request: pytest.FixtureRequest) -> None:
     item = declaration()
     if isinstance(deps.declarations, FakeDeclarationStore):
-        deps.declarations.guards["account#bhxh#0123456789"] = object()
+        deps.declarations.guards["account#bhxh#0123456789"] = object()  # type: ignore[assignment]
     else:
         from chalicelib.adapters.models import GuardModel
 

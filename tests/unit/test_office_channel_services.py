@@ -28,7 +28,7 @@ def test_submit_stores_declaration_guards_and_audit(fake_deps: FakeDeps) -> None
     stored = fake_deps.declarations.get(result.declaration.id)
     assert stored is not None and stored.status == "awaiting_office"
     assert stored.expires_at == fake_deps.clock() + timedelta(days=10)
-    assert {"open#bhxh#0123456789", "open#id#cccd#001089020747"} <= set(fake_deps.declarations.guards)
+    assert {"open#bhxh#0123456789", "open#id#001089020747"} <= set(fake_deps.declarations.guards)
     assert [(e.from_status, e.to_status) for e in fake_deps.declarations.audit] == [(None, "awaiting_office")]
     assert fake_deps.outbox.stored == {}  # no SMS to a number nobody verified
 
@@ -40,7 +40,7 @@ def test_submit_refuses_a_second_open_declaration(fake_deps: FakeDeps) -> None:
 
 
 def test_submit_refuses_a_person_with_an_account(fake_deps: FakeDeps) -> None:
-    fake_deps.declarations.guards["account#id#cccd#001089020747"] = object()  # type: ignore[assignment]
+    fake_deps.declarations.guards["account#id#001089020747"] = object()  # type: ignore[assignment]
     with pytest.raises(AccountExistsError):
         submit_office_declaration(fake_deps, form(), fake_deps.clock())
 

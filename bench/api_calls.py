@@ -1,0 +1,142 @@
+"""AWS API calls per use case, counted at botocore (boto3 and PynamoDB both go through it)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from .data import OFFICE_CODE, office_forms
+from .env import IN_PROCESS_AWS, patched_env
+from .report import Figure, Target
+
+PEOPLE = 50
+TARGET = Target("<=", 2)
+
+
+class ApiCalls:
+    """Every ``BaseClient._make_api_call`` while installed, by (service, operation).
+    One logical call each: botocore's retries of the same call are not counted again."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def snapshot(self) -> Counter[tuple[str, str]]:
+        return Counter(self.counts)
+
+    def since(self, before: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:
+        return self.counts - before
+
+    @contextmanager
+    def installed(self) -> Iterator[ApiCalls]:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counts = self.counts
+
+        def counting(client: Any, operation_name: str, api_params: Any) -> Any:
+            counts[(client.meta.service_model.service_name, operation_name)] += 1
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = counting
+        try:
+            yield self
+        finally:
+            BaseClient._make_api_call = original
+
+
+def _service(calls: Counter[tuple[str, str]], service: str) -> int:
+    return sum(n for (name, _op), n in calls.items() if name == service)
+
+
+def _operations(calls: list[Counter[tuple[str, str]]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for call in calls:
+        for (service, operation), n in call.items():
+            total[f"{service}.{operation}"] += n
+    return dict(sorted(total.items()))
+
+
+def run(quick: bool) -> list[Figure]:
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib import bootstrap
+    from chalicelib.config import load_settings
+    from chalicelib.services.get_declaration_status import get_declaration_status
+    from chalicelib.services.submit_office_declaration import submit_office_declaration
+    from local.demo_data import demo_offices
+    from local.resources import create_all
+
+    people = office_forms(20 if quick else PEOPLE)
+    submissions: list[Counter[tuple[str, str]]] = []
+    reads: list[Counter[tuple[str, str]]] = []
+    with patched_env(IN_PROCESS_AWS, remove=("AWS_ENDPOINT_URL", "AWS_PROFILE")), mock_aws():
+        settings = load_settings()
+        create_all(settings, boto3.session.Session())
+        deps = bootstrap.Container(settings)
+        offices = [office for office in demo_offices() if office.office_code in (OFFICE_CODE, "BHXH-79")]
+        deps.offices.put_many(offices)  # clears the office cache: the first submission is cold
+        bootstrap.override(deps)
+        try:
+            calls = ApiCalls()
+            submitted = []
+            with calls.installed():
+                for body in people:
+                    before = calls.snapshot()
+                    result = submit_office_declaration(deps, body, datetime.now(UTC), trace_id="bench")
+                    submissions.append(calls.since(before))
+                    submitted.append((result.declaration.id, body["id_document"]["number"]))
+                for declaration_id, id_number in submitted:
+                    before = calls.snapshot()
+                    get_declaration_status(deps, declaration_id, id_number, datetime.now(UTC))
+                    reads.append(calls.since(before))
+        finally:
+            bootstrap.override(None)
+
+    per_submission = [_service(c, "dynamodb") for c in submissions]
+    warm = per_submission[1:]
+    sqs = [_service(c, "sqs") for c in submissions]
+    per_read = [_service(c, "dynamodb") for c in reads]
+    return [
+        Figure(
+            "dynamodb_requests_per_office_submission",
+            statistics.fmean(warm),
+            "requests",
+            target=TARGET,
+            details={
+                "submissions": len(warm),
+                "min": min(warm),
+                "max": max(warm),
+                "operations": _operations(submissions[1:]),
+                "excludes": "the first submission (office cache warm-up)",
+            },
+        ),
+        Figure(
+            "dynamodb_requests_per_office_submission_cold",
+            per_submission[0],
+            "requests",
+            details={"operations": _operations(submissions[:1])},
+        ),
+        Figure(
+            "sqs_requests_per_office_submission",
+            statistics.fmean(sqs),
+            "requests",
+            target=Target("<=", 0),
+            details={"submissions": len(sqs)},
+        ),
+        Figure(
+            "dynamodb_requests_per_status_read",
+            statistics.fmean(per_read),
+            "requests",
+            details={
+                "reads": len(per_read),
+                "min": min(per_read),
+                "max": max(per_read),
+                "operations": _operations(reads),
+            },
+        ),
+    ]

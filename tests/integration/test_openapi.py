@@ -1,0 +1,390 @@
+"""The OpenAPI document (chalicelib/openapi.json) against the app.
+
+The document must be valid OpenAPI 3.1, served unchanged at /v1/openapi.json,
+list exactly the routes the Chalice app has, agree with the domain's codes,
+and describe the real responses: for each scenario below, the response's
+status must be documented for its operation, and its media type, headers and
+JSON body must match what is documented for that status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs installed
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from tests.builders import FORM, form, other_person
+from tests.fakes import FakeClock
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "chalicelib" / "openapi.json"
+SPEC_TEXT = SPEC_PATH.read_text(encoding="utf-8")
+SPEC: dict[str, Any] = json.loads(SPEC_TEXT)
+SPEC_URI = "urn:bhxh:openapi"
+REGISTRY: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(SPEC))
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+MAX_BODY = 64 * 1024
+
+
+# --- reading the document -------------------------------------------------------------
+
+
+def _escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def _at(pointer: str) -> Any:
+    """The node at a JSON pointer (``/a/b``) inside the document."""
+    node: Any = SPEC
+    for raw in pointer.split("/")[1:]:
+        segment = raw.replace("~1", "/").replace("~0", "~")
+        node = node[int(segment)] if isinstance(node, list) else node[segment]
+    return node
+
+
+def _follow(pointer: str) -> tuple[str, Any]:
+    """Follow OpenAPI ``$ref``s (responses, headers, parameters) from ``pointer``."""
+    node = _at(pointer)
+    seen = {pointer}
+    while isinstance(node, dict) and "$ref" in node:
+        target = node["$ref"]
+        assert target.startswith("#/"), f"only local references are supported, got {target}"
+        pointer = target[1:]
+        assert pointer not in seen, f"reference cycle at {target}"
+        seen.add(pointer)
+        node = _at(pointer)
+    return pointer, node
+
+
+def _validator(pointer: str) -> Draft202012Validator:
+    """A validator for the schema at ``pointer``, resolving its refs in the document."""
+    return Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#{pointer}"},
+        registry=REGISTRY,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def _schema_errors(pointer: str, instance: Any) -> list[str]:
+    return sorted(
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+        for e in _validator(pointer).iter_errors(instance)
+    )
+
+
+def _operations() -> set[tuple[str, str]]:
+    return {(path, method.upper()) for path, item in SPEC["paths"].items() for method in item if method in HTTP_METHODS}
+
+
+def _documented_responses() -> list[tuple[str, str, str, str, Any]]:
+    """(path, method, status, pointer, response object) for every documented response."""
+    found = []
+    for path, method in sorted(_operations()):
+        base = f"/paths/{_escape(path)}/{method.lower()}/responses"
+        for status in _at(base):
+            pointer, response = _follow(f"{base}/{_escape(status)}")
+            found.append((path, method, status, pointer, response))
+    return found
+
+
+def _problem_responses() -> list[tuple[str, str, str, str, Any]]:
+    return [entry for entry in _documented_responses() if PROBLEM in entry[4].get("content", {})]
+
+
+def _component(name: str) -> Any:
+    return SPEC["components"]["schemas"][name]
+
+
+# --- the document itself ---------------------------------------------------------------
+
+
+def test_document_is_valid_openapi_3_1() -> None:
+    assert SPEC["openapi"].startswith("3.1.")
+    validate_openapi(SPEC)
+
+
+def test_document_is_formatted_with_two_space_indent() -> None:
+    canonical = json.dumps(SPEC, ensure_ascii=False, indent=2) + "\n"
+    assert canonical == SPEC_TEXT, "rewrite chalicelib/openapi.json with json.dumps(indent=2, ensure_ascii=False)"
+
+
+def test_info_version_is_the_package_version() -> None:
+    from chalicelib import __version__
+
+    assert SPEC["info"]["version"] == __version__
+
+
+def test_every_app_route_is_documented() -> None:
+    from app import app
+
+    routes = {(path, method) for path, entries in app.routes.items() for method in entries if method != "OPTIONS"}
+    missing = routes - _operations()
+    assert not missing, f"routes missing from openapi.json: {sorted(missing)}"
+
+
+def test_every_documented_operation_is_an_app_route() -> None:
+    from app import app
+
+    routes = {(path, method) for path, entries in app.routes.items() for method in entries if method != "OPTIONS"}
+    extra = _operations() - routes
+    assert not extra, f"openapi.json documents operations the app lacks: {sorted(extra)}"
+
+
+def _known_problem_statuses() -> dict[str, int]:
+    """Every problem code the app can answer with, and its HTTP status."""
+    from chalicelib.api.problems import CHALICE_CODES
+    from chalicelib.domain import errors
+
+    statuses = {
+        cls.code: cls.status
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError)
+    }
+    # Codes that only the middleware in app.py produces, from Chalice's own errors.
+    statuses.update({"method_not_allowed": 405, "internal_error": 500})
+    unmapped = set(CHALICE_CODES.values()) - set(statuses)
+    assert not unmapped, f"add the HTTP status of {sorted(unmapped)} here"
+    return statuses
+
+
+def test_problem_code_enum_lists_every_code_the_app_can_answer() -> None:
+    documented = set(_component("Problem")["properties"]["code"]["enum"])
+    assert documented == set(_known_problem_statuses())
+
+
+def test_field_error_code_enum_lists_every_field_message() -> None:
+    from chalicelib.domain.messages import FIELD_MESSAGES
+
+    assert set(_component("FieldError")["properties"]["code"]["enum"]) == set(FIELD_MESSAGES)
+
+
+def test_every_problem_response_pins_its_status_and_codes() -> None:
+    unpinned = []
+    for path, method, status, pointer, response in _problem_responses():
+        schema = response["content"][PROBLEM]["schema"]
+        properties = schema.get("properties", {})
+        if properties.get("status", {}).get("const") != int(status) or not properties.get("code", {}).get("enum"):
+            unpinned.append(f"{method} {path} {status} ({pointer})")
+    assert not unpinned, f"problem responses without status const / code enum: {unpinned}"
+
+
+def test_problem_codes_are_documented_under_their_own_status() -> None:
+    statuses = _known_problem_statuses()
+    misplaced = []
+    for path, method, status, _pointer, response in _problem_responses():
+        schema = response["content"][PROBLEM]["schema"]
+        for code in schema.get("properties", {}).get("code", {}).get("enum", []):
+            if statuses.get(code) != int(status):
+                misplaced.append(f"{method} {path} {status}: {code} is answered with {statuses.get(code)}")
+    assert not misplaced, misplaced
+
+
+def test_form01_schema_has_exactly_the_form_fields() -> None:
+    from chalicelib.domain.form01 import FIELDS, ID_DOCUMENT_FIELDS, REQUIRED
+
+    form01, id_document = _component("Form01"), _component("IdDocument")
+    assert (set(form01["properties"]), set(form01["required"])) == (set(FIELDS), set(REQUIRED))
+    assert (set(id_document["properties"]), set(id_document["required"])) == (
+        set(ID_DOCUMENT_FIELDS),
+        set(ID_DOCUMENT_FIELDS),
+    )
+
+
+@pytest.mark.parametrize("body", [FORM, other_person(), form(email=None, nationality=None, unit_code="KCN-01")])
+def test_valid_forms_match_the_form01_schema(body: dict[str, Any]) -> None:
+    assert _schema_errors("/components/schemas/Form01", body) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [form(nickname="An"), form(id_serial="X"), form(gender="other"), form(bhxh_code="12345")],
+    ids=["unknown-field", "unknown-id-document-field", "bad-gender", "short-bhxh-code"],
+)
+def test_invalid_forms_do_not_match_the_form01_schema(body: dict[str, Any]) -> None:
+    assert _schema_errors("/components/schemas/Form01", body) != []
+
+
+def test_request_examples_match_their_schema() -> None:
+    failures = {}
+    for path, method in _operations():
+        content = SPEC["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+        for media, media_object in content.items():
+            pointer = f"/paths/{_escape(path)}/{method.lower()}/requestBody/content/{_escape(media)}/schema"
+            for name, example in media_object.get("examples", {}).items():
+                errors = _schema_errors(pointer, example["value"])
+                if errors:
+                    failures[f"{method} {path} {name}"] = errors
+    assert not failures, failures
+
+
+def test_declaration_with_office_is_declaration_plus_office() -> None:
+    declaration, with_office = _component("Declaration"), _component("DeclarationWithOffice")
+    assert with_office["properties"] == {**declaration["properties"], "office": with_office["properties"]["office"]}
+    assert set(with_office["required"]) == {*declaration["required"], "office"}
+
+
+def test_declaration_enums_match_the_domain() -> None:
+    from chalicelib.domain import declaration as d
+
+    channels = {d.CHANNEL_OFFICE, d.CHANNEL_PAPER, d.CHANNEL_SIGNED}
+    statuses = {d.AWAITING_OFFICE, d.RECEIVED, d.APPROVED, d.REJECTED, d.EXPIRED}
+    documented = (set(_component("Channel")["enum"]), set(_component("DeclarationStatus")["enum"]))
+    assert documented == (channels, statuses)
+
+
+# --- the document as served --------------------------------------------------------------
+
+
+def test_served_document_is_the_file(client: Any) -> None:
+    response = client.http.get("/v1/openapi.json")
+    assert (response.status_code, json.loads(response.body)) == (200, SPEC)
+
+
+# --- real responses against the document -------------------------------------------------
+
+
+def _post_declaration(client: Any, body: Any, **headers: str) -> Any:
+    raw = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.http.post("/v1/declarations", headers={"Content-Type": JSON, **headers}, body=raw)
+
+
+def _submitted_id(client: Any) -> str:
+    response = _post_declaration(client, form())
+    assert response.status_code == 201, response.body
+    return str(json.loads(response.body)["id"])
+
+
+def _submit_twice(client: Any, clock: FakeClock) -> Any:
+    _submitted_id(client)
+    return _post_declaration(client, form())
+
+
+def _replay(client: Any, clock: FakeClock) -> Any:
+    first = _post_declaration(client, form(), **{"Idempotency-Key": "replay-1"})
+    assert first.status_code == 201, first.body
+    return _post_declaration(client, form(), **{"Idempotency-Key": "replay-1"})
+
+
+def _too_large(client: Any, clock: FakeClock) -> Any:
+    body = json.dumps(form(address="x" * MAX_BODY))
+    assert len(body.encode()) > MAX_BODY
+    return _post_declaration(client, body)
+
+
+def _status(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _submitted_id(client)
+    return client.http.get(f"/v1/declarations/{declaration_id}?id_number={FORM['id_document']['number']}")
+
+
+def _status_wrong_id_number(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _submitted_id(client)
+    return client.http.get(f"/v1/declarations/{declaration_id}?id_number=079301123456")
+
+
+def _status_expired(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _submitted_id(client)
+    clock.advance(days=11)
+    return client.http.get(
+        f"/v1/declarations/{declaration_id}?id_number={FORM['id_document']['number']}",
+        headers={"Accept-Language": "en"},
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    method: str
+    template: str
+    status: int
+    run: Callable[[Any, FakeClock], Any]
+
+
+SCENARIOS = [
+    Scenario("health", "GET", "/v1/health", 200, lambda c, _: c.http.get("/v1/health")),
+    Scenario("openapi", "GET", "/v1/openapi.json", 200, lambda c, _: c.http.get("/v1/openapi.json")),
+    Scenario("offices", "GET", "/v1/offices", 200, lambda c, _: c.http.get("/v1/offices")),
+    Scenario("offices-province", "GET", "/v1/offices", 200, lambda c, _: c.http.get("/v1/offices?province=01")),
+    Scenario("offices-unknown-province", "GET", "/v1/offices", 422, lambda c, _: c.http.get("/v1/offices?province=99")),
+    Scenario("submit", "POST", "/v1/declarations", 201, lambda c, _: _post_declaration(c, form())),
+    Scenario("submit-idempotent-replay", "POST", "/v1/declarations", 201, _replay),
+    Scenario("submit-same-person", "POST", "/v1/declarations", 409, _submit_twice),
+    Scenario(
+        "submit-malformed-json", "POST", "/v1/declarations", 400, lambda c, _: _post_declaration(c, '{"full_name": ')
+    ),
+    Scenario(
+        "submit-bad-idempotency-key",
+        "POST",
+        "/v1/declarations",
+        400,
+        lambda c, _: _post_declaration(c, form(), **{"Idempotency-Key": "has spaces"}),
+    ),
+    Scenario(
+        "submit-wrong-content-type",
+        "POST",
+        "/v1/declarations",
+        415,
+        lambda c, _: c.http.post("/v1/declarations", headers={"Content-Type": "text/plain"}, body=json.dumps(form())),
+    ),
+    Scenario("submit-too-large", "POST", "/v1/declarations", 413, _too_large),
+    Scenario(
+        "submit-unknown-field",
+        "POST",
+        "/v1/declarations",
+        422,
+        lambda c, _: _post_declaration(c, form(nickname="An"), **{"Accept-Language": "en"}),
+    ),
+    Scenario("status", "GET", "/v1/declarations/{declaration_id}", 200, _status),
+    Scenario("status-wrong-id-number", "GET", "/v1/declarations/{declaration_id}", 404, _status_wrong_id_number),
+    Scenario("status-expired", "GET", "/v1/declarations/{declaration_id}", 410, _status_expired),
+]
+
+
+def _documented(scenario: Scenario, status: int) -> tuple[str, Any]:
+    """(pointer, response object) documented for the scenario's operation and ``status``."""
+    operation = SPEC["paths"].get(scenario.template, {}).get(scenario.method.lower())
+    assert operation is not None, f"{scenario.method} {scenario.template} is not in openapi.json"
+    assert str(status) in operation["responses"], (
+        f"{scenario.method} {scenario.template} answered {status}, "
+        f"which is not documented (documented: {sorted(operation['responses'])})"
+    )
+    return _follow(f"/paths/{_escape(scenario.template)}/{scenario.method.lower()}/responses/{status}")
+
+
+def test_every_scenario_operation_exists() -> None:
+    missing = {(s.method, s.template) for s in SCENARIOS} - {(m, p) for p, m in _operations()}
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_response_matches_the_document(client: Any, clock: FakeClock, scenario: Scenario) -> None:
+    response = scenario.run(client, clock)
+    assert response.status_code == scenario.status, f"scenario did not produce {scenario.status}: {response.body!r}"
+
+    pointer, documented = _documented(scenario, response.status_code)
+
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    content = documented.get("content", {})
+    assert media_type in content, f"Content-Type {media_type!r}, documented: {sorted(content)}"
+
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    header_errors = []
+    for name in documented.get("headers", {}):
+        header_pointer, header = _follow(f"{pointer}/headers/{_escape(name)}")
+        if name.lower() not in headers:
+            if header.get("required"):
+                header_errors.append(f"{name}: missing")
+            continue
+        header_errors += [f"{name}: {e}" for e in _schema_errors(f"{header_pointer}/schema", headers[name.lower()])]
+    assert not header_errors, header_errors
+
+    body = json.loads(response.body)
+    assert _schema_errors(f"{pointer}/content/{_escape(media_type)}/schema", body) == []

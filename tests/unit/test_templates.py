@@ -1,0 +1,249 @@
+"""Message templates: SMS fits one GSM-7 segment for any valid input; emails are
+Vietnamese with diacritics plus English, and escape every value in HTML."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import typing
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain import templates
+from chalicelib.domain.declaration import REMINDER_DAYS_BEFORE
+from chalicelib.domain.identifiers import COUNTER_CODE_ALPHABET, COUNTER_CODE_LENGTH, format_counter_code
+from chalicelib.domain.templates import (
+    HOTLINE,
+    HOTLINE_SMS,
+    OFFICE_LOOKUP_URL,
+    SMS_MAX,
+    Email,
+    Sms,
+    is_gsm7,
+    office_cancelled_email,
+    office_cancelled_sms,
+    office_reminder_email,
+    office_reminder_sms,
+    unaccent,
+)
+
+# --- unaccent / GSM-7 -----------------------------------------------------------
+
+
+def test_unaccent() -> None:
+    assert unaccent("Hồ Chí Minh Đà Nẵng") == "Ho Chi Minh Da Nang"
+
+
+def _vietnamese_letters() -> str:
+    vowels = "aăâeêioôơuưy"
+    tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]  # huyền sắc hỏi ngã nặng
+    lower = "".join(unicodedata.normalize("NFC", v + t) for v in vowels for t in tones) + "đ"
+    return lower + lower.upper()
+
+
+def test_every_vietnamese_letter_unaccents_to_ascii_gsm7() -> None:
+    letters = _vietnamese_letters()
+    assert len(letters) == 2 * (12 * 6 + 1)
+
+    plain = unaccent(letters)
+
+    assert plain.isascii() and plain.isalpha()
+    assert len(plain) == len(letters)
+    assert is_gsm7(plain)
+
+
+def test_is_gsm7() -> None:
+    assert is_gsm7("BHXH VN: abc 0123 @£$ (x)")
+    assert not is_gsm7("Hồ")
+    assert not is_gsm7("[x]")  # extension characters cost two septets: not allowed
+    assert not is_gsm7("€")
+
+
+# --- SMS: worst case of every template ------------------------------------------
+
+COUNTER_CODES = st.text(COUNTER_CODE_ALPHABET, min_size=COUNTER_CODE_LENGTH, max_size=COUNTER_CODE_LENGTH).map(
+    format_counter_code
+)
+DATES = st.dates(date(2026, 1, 1), date(2099, 12, 31))
+DAYS_LEFT = st.sampled_from(sorted({1, 3, *REMINDER_DAYS_BEFORE}))
+
+
+def _sms_templates() -> list[Callable[..., Sms]]:
+    return [
+        func
+        for name, func in inspect.getmembers(templates, inspect.isfunction)
+        if name.endswith("_sms") and not name.startswith("_") and func.__module__ == templates.__name__
+    ]
+
+
+def _strategy_for(name: str, annotation: Any) -> st.SearchStrategy[Any] | None:
+    if name == "code" and annotation is str:
+        return COUNTER_CODES
+    if annotation is date:
+        return DATES
+    if name == "days_left" and annotation is int:
+        return DAYS_LEFT
+    return None
+
+
+def _worst_case_arguments(func: Callable[..., Sms]) -> st.SearchStrategy[dict[str, Any]] | str:
+    """Strategies for every parameter, or the reason there is none."""
+    hints = typing.get_type_hints(func)
+    strategies: dict[str, st.SearchStrategy[Any]] = {}
+    for name in inspect.signature(func).parameters:
+        strategy = _strategy_for(name, hints.get(name))
+        if strategy is None:
+            return f"{func.__name__}: no worst-case strategy for parameter {name!r}; add one to this test"
+        strategies[name] = strategy
+    return st.fixed_dictionaries(strategies)
+
+
+def _check_sms(sms: Sms) -> None:
+    assert isinstance(sms, Sms)
+    assert is_gsm7(sms.text), sms.text
+    assert len(sms.text) <= SMS_MAX, (len(sms.text), sms.text)
+    assert HOTLINE_SMS == "19009068"
+    assert HOTLINE_SMS in sms.text
+
+
+def test_known_sms_templates_are_discovered() -> None:
+    names = {func.__name__ for func in _sms_templates()}
+
+    assert {"office_reminder_sms", "office_cancelled_sms"} <= names
+
+
+@pytest.mark.parametrize("func", _sms_templates(), ids=lambda func: func.__name__)
+def test_every_sms_template_fits_one_gsm7_segment(func: Callable[..., Sms]) -> None:
+    arguments = _worst_case_arguments(func)
+    if isinstance(arguments, str):
+        pytest.skip(arguments)
+
+    @settings(max_examples=300, deadline=None)
+    @given(arguments)
+    def check(kwargs: dict[str, Any]) -> None:
+        _check_sms(func(**kwargs))
+
+    check()
+
+
+@settings(max_examples=300, deadline=None)
+@given(COUNTER_CODES, DATES, DAYS_LEFT)
+def test_office_reminder_sms_fits_one_gsm7_segment(code: str, expires_on: date, days_left: int) -> None:
+    sms = office_reminder_sms(code, expires_on, days_left)
+
+    _check_sms(sms)
+    assert code in sms.text
+    assert expires_on.strftime("%d/%m/%Y") in sms.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(COUNTER_CODES)
+def test_office_cancelled_sms_fits_one_gsm7_segment(code: str) -> None:
+    sms = office_cancelled_sms(code)
+
+    _check_sms(sms)
+    assert code in sms.text
+
+
+def test_office_reminder_sms_example() -> None:
+    text = office_reminder_sms("K7PQ-3M9X", date(2026, 12, 4), 3).text
+
+    assert "K7PQ-3M9X" in text
+    assert "04/12/2026" in text
+    assert "con 3 ngay" in text
+
+
+# --- emails -------------------------------------------------------------------
+
+
+def _reminder(full_name: str = "Nguyễn Văn An", office_name: str = "Bảo hiểm xã hội thành phố Hà Nội") -> Email:
+    return office_reminder_email(full_name, "K7PQ-3M9X", date(2026, 12, 4), 3, office_name)
+
+
+def _cancelled(full_name: str = "Nguyễn Văn An") -> Email:
+    return office_cancelled_email(full_name, "K7PQ-3M9X")
+
+
+EMAILS = {"office_reminder_email": _reminder, "office_cancelled_email": _cancelled}
+
+
+def test_every_email_template_is_covered() -> None:
+    names = {
+        name
+        for name, func in inspect.getmembers(templates, inspect.isfunction)
+        if name.endswith("_email") and not name.startswith("_") and func.__module__ == templates.__name__
+    }
+
+    assert names == set(EMAILS)
+
+
+@pytest.mark.parametrize("build", EMAILS.values(), ids=EMAILS.keys())
+def test_email_subject_is_vietnamese_with_diacritics(build: Callable[[], Email]) -> None:
+    mail = build()
+
+    assert "BHXH Việt Nam" in mail.subject
+    assert "K7PQ-3M9X" in mail.subject
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+
+
+@pytest.mark.parametrize("part", ["text", "html"])
+@pytest.mark.parametrize("build", EMAILS.values(), ids=EMAILS.keys())
+def test_email_body_has_vietnamese_english_lookup_url_and_hotline(build: Callable[[], Email], part: str) -> None:
+    body = getattr(build(), part)
+
+    assert "Kính gửi Nguyễn Văn An" in body
+    assert "Tổng đài hỗ trợ" in body
+    assert "Dear Nguyen Van An" in body
+    assert "Hotline" in body
+    assert OFFICE_LOOKUP_URL in body
+    assert HOTLINE == "1900 9068"
+    assert HOTLINE in body
+    assert "K7PQ-3M9X" in body
+
+
+def test_reminder_email_names_the_office_and_the_date() -> None:
+    mail = _reminder()
+
+    assert "Bảo hiểm xã hội thành phố Hà Nội" in mail.text
+    assert "Bao hiem xa hoi thanh pho Ha Noi" in mail.text
+    assert "04/12/2026" in mail.text
+    assert "còn 3 ngày" in mail.subject
+
+
+def test_email_html_is_a_document_in_vietnamese() -> None:
+    page = _cancelled().html
+
+    assert page.startswith("<!doctype html>")
+    assert '<html lang="vi">' in page
+    assert '<meta charset="utf-8">' in page
+    assert '<div lang="en">' in page
+
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.mark.parametrize(
+    "mail",
+    [_reminder(full_name=SCRIPT), _reminder(office_name=SCRIPT), _cancelled(full_name=SCRIPT)],
+    ids=["reminder-name", "reminder-office", "cancelled-name"],
+)
+def test_email_html_escapes_values(mail: Email) -> None:
+    assert html.escape(SCRIPT) in mail.html
+    assert "<script" not in mail.html
+    assert SCRIPT in mail.text  # plain text carries the value as is
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_email_html_escapes_any_name(full_name: str, office_name: str) -> None:
+    mail = office_reminder_email(full_name, "K7PQ-3M9X", date(2026, 12, 4), 3, office_name)
+
+    assert html.escape(full_name) in mail.html
+    assert html.escape(office_name) in mail.html
+    assert mail.html.count("<p>") == mail.html.count("</p>") == 8  # no markup slipped in

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -56,24 +57,39 @@ def import_participants(
     rows: Iterable[tuple[int, dict[str, str]]],
     on_chunk: Callable[[int], None] | None = None,
 ) -> ImportReport:
+    """Validation of the next chunk overlaps the write of the previous one
+    (one write in flight at a time, so memory holds at most two chunks)."""
     report = ImportReport()
     chunk: list[Participant] = []
+    in_flight: Future[int] | None = None
 
-    def flush() -> None:
-        if chunk:
-            report.written += registry.put_many(chunk)
+    def settle() -> None:
+        nonlocal in_flight
+        if in_flight is not None:
+            written = in_flight.result()
+            report.written += written
             if on_chunk is not None:
-                on_chunk(len(chunk))
-            chunk.clear()
+                on_chunk(written)
+            in_flight = None
 
-    for line, row in rows:
-        report.read += 1
-        try:
-            chunk.append(Participant(**parse_participant_row(row)))
-        except ValidationError as error:
-            report.reject(RowProblem(line, error.errors))
-            continue
-        if len(chunk) >= CHUNK:
-            flush()
-    flush()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-writer") as writer:
+
+        def flush() -> None:
+            nonlocal chunk, in_flight
+            settle()
+            if chunk:
+                in_flight = writer.submit(registry.put_many, chunk)
+                chunk = []
+
+        for line, row in rows:
+            report.read += 1
+            try:
+                chunk.append(Participant(**parse_participant_row(row)))
+            except ValidationError as error:
+                report.reject(RowProblem(line, error.errors))
+                continue
+            if len(chunk) >= CHUNK:
+                flush()
+        flush()
+        settle()
     return report

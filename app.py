@@ -12,7 +12,7 @@ import os
 from datetime import datetime
 from typing import Any
 
-from chalice.app import Chalice, CORSConfig, Cron, DynamoDBEvent, SQSEvent
+from chalice.app import AuthRequest, AuthResponse, AuthRoute, Chalice, CORSConfig, Cron, DynamoDBEvent, SQSEvent
 
 from chalicelib import __version__
 from chalicelib.api.endpoint import Api, Call, ViewResult, correlation_id
@@ -201,4 +201,116 @@ def office_reminders_job(event: Any) -> dict[str, Any]:
     now = deps.clock()
     report = run_job("office-reminders", deps, vn_today(now), now)
     logger.info("job done", extra={"job": "office-reminders", **report})
+    return report
+
+
+# --- accounts and sign-in ------------------------------------------------------------
+
+
+@app.authorizer(ttl_seconds=0)
+def session_authorizer(auth_request: AuthRequest) -> AuthResponse:
+    """Checks the session (one DynamoDB write that also extends its idle
+    timeout) and allows exactly the routes the caller's roles may call; a
+    temporary or expired password allows only changing it."""
+    from chalicelib.domain.account import allowed_routes
+    from chalicelib.services.sign_in import authorize
+
+    deps = container()
+    session = authorize(deps, auth_request.token, deps.clock())
+    if session is None:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    allowed = allowed_routes(session.roles, session.restricted)
+    routes: list[str | AuthRoute] = [AuthRoute(path, list(methods)) for path, methods in allowed.items()]
+    return AuthResponse(
+        routes=routes,
+        principal_id=session.username,
+        context={
+            "roles": ",".join(session.roles),
+            "session": session.token_hash,
+            "restricted": str(session.restricted).lower(),
+            "office_code": session.office_code or "",
+            "province_code": session.province_code or "",
+        },
+    )
+
+
+@api.route("/v1/auth/login", methods=["POST"])
+def sign_in(call: Call) -> ViewResult:
+    from chalicelib.services.sign_in import login, parse_credentials
+
+    deps = container()
+    username, password = parse_credentials(call.json())
+    signed_in = login(deps, username, password, deps.clock())
+    metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)
+    return 200, {
+        "token": signed_in.token,
+        "expires_at": signed_in.session.absolute_expires_at.isoformat(),
+        "idle_expires_at": signed_in.session.idle_expires_at.isoformat(),
+        "password_change_required": signed_in.password_change_required,
+        "password_expires_at": signed_in.account.password_expires_at.isoformat(),
+    }
+
+
+@api.route("/v1/auth/password", methods=["POST"], authorizer=session_authorizer)
+def change_own_password(call: Call) -> ViewResult:
+    from chalicelib.services.change_password import change_password
+
+    deps = container()
+    caller = call.caller()
+    change_password(deps, caller.username, caller.session, call.json(), deps.clock())
+    return 204, None
+
+
+@api.route("/v1/auth/logout", methods=["POST"], authorizer=session_authorizer)
+def sign_out(call: Call) -> ViewResult:
+    from chalicelib.services.sign_in import logout
+
+    logout(container(), call.caller().session)
+    return 204, None
+
+
+@api.route("/v1/auth/recovery", methods=["POST"])
+def start_recovery(call: Call) -> ViewResult:
+    from chalicelib.services.recover_account import request_recovery
+
+    deps = container()
+    request_recovery(deps, call.json(), deps.clock())
+    return 202, None
+
+
+@api.route("/v1/auth/recovery/confirm", methods=["POST"])
+def finish_recovery(call: Call) -> ViewResult:
+    from chalicelib.services.recover_account import confirm_recovery
+
+    deps = container()
+    confirm_recovery(deps, call.json(), deps.clock())
+    return 204, None
+
+
+@api.route("/v1/me", authorizer=session_authorizer)
+def me(call: Call) -> ViewResult:
+    from chalicelib.services.get_me import get_me
+
+    deps = container()
+    return 200, get_me(deps, call.caller().username, deps.clock())
+
+
+@api.route("/v1/accounts/{username}/reissue", methods=["POST"], authorizer=session_authorizer)
+def reissue(call: Call, username: str) -> ViewResult:
+    from chalicelib.services.reissue_password import reissue_password
+
+    deps = container()
+    reissue_password(deps, username, call.caller().username, deps.clock(), trace_id=call.correlation_id)
+    return 202, None
+
+
+@app.schedule(Cron(0, 1, "*", "*", "?", "*"))
+def password_age_job(event: Any) -> dict[str, Any]:
+    """08:00 Asia/Ho_Chi_Minh: password reminders 14, 7, 1 days before expiry, and on the day."""
+    from chalicelib.jobs import run_job
+
+    deps = container()
+    now = deps.clock()
+    report = run_job("password-age", deps, vn_today(now), now)
+    logger.info("job done", extra={"job": "password-age", **report})
     return report

@@ -11,11 +11,14 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .services.deps import Deps
-from .services.ports import DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+from .services.ports import AccountStore, DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+
+if TYPE_CHECKING:
+    from .domain.passwords import Hasher
 
 
 def utc_now() -> datetime:
@@ -104,6 +107,18 @@ class Container:
 
         self._pynamodb  # noqa: B018 - binds the models to their tables
         return DynamoRegistry()
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        from .adapters.account_store import DynamoAccountStore
+
+        return DynamoAccountStore(self._pynamodb, self.settings.password_shards)
+
+    @cached_property
+    def hasher(self) -> Hasher:
+        from .domain.passwords import Hasher
+
+        return Hasher()
 
     @cached_property
     def idempotency_table(self) -> str:

@@ -26,12 +26,15 @@ class Settings:
     registry_table: str
     offices_table: str
     idempotency_table: str
+    accounts_table: str
+    sessions_table: str
     notifications_queue: str
     sms_sender_id: str
     email_sender: str
     ses_configuration_set: str
     trust_store: str
     expiry_shards: int
+    password_shards: int
     max_body_bytes: int
 
     def table_names(self) -> dict[str, str]:
@@ -43,6 +46,8 @@ class Settings:
             "registry": self.registry_table,
             "offices": self.offices_table,
             "idempotency": self.idempotency_table,
+            "accounts": self.accounts_table,
+            "sessions": self.sessions_table,
         }
 
 
@@ -65,11 +70,14 @@ def load_settings() -> Settings:
         registry_table=_env("BHXH_REGISTRY_TABLE", prefix + "registry"),
         offices_table=_env("BHXH_OFFICES_TABLE", prefix + "offices"),
         idempotency_table=_env("BHXH_IDEMPOTENCY_TABLE", prefix + "idempotency"),
+        accounts_table=_env("BHXH_ACCOUNTS_TABLE", prefix + "accounts"),
+        sessions_table=_env("BHXH_SESSIONS_TABLE", prefix + "sessions"),
         notifications_queue=_env("BHXH_NOTIFICATIONS_QUEUE", f"bhxh-{stage}-notifications"),
         sms_sender_id=_env("BHXH_SMS_SENDER_ID", "BHXHVN"),
         email_sender=_env("BHXH_EMAIL_SENDER", "no-reply@baohiemxahoi.gov.vn"),
         ses_configuration_set=_env("BHXH_SES_CONFIGURATION_SET", ""),
         trust_store=_env("BHXH_TRUST_STORE", "trust-store"),
         expiry_shards=int(_env("BHXH_EXPIRY_SHARDS", "8")),
+        password_shards=int(_env("BHXH_PASSWORD_SHARDS", "16")),
         max_body_bytes=int(_env("BHXH_MAX_BODY_BYTES", str(64 * 1024))),
     )

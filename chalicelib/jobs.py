@@ -18,8 +18,15 @@ def _office_reminders(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
     return asdict(send_office_reminders(deps, as_of, now))
 
 
+def _password_age(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
+    from .services.password_age import run_password_age
+
+    return asdict(run_password_age(deps, as_of, now))
+
+
 JOBS: dict[str, Callable[[Deps, date, datetime], dict[str, Any]]] = {
     "office-reminders": _office_reminders,
+    "password-age": _password_age,
 }
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import argon2
 import pytest
 
+from chalicelib.domain.passwords import Hasher
 from tests.builders import OFFICE, OFFICE_HCM
 from tests.fakes import FakeClock, FakeDeps, FakeOfficeDirectory
 
@@ -66,6 +68,8 @@ def container(aws: dict[str, Any], clock: FakeClock) -> Any:
     from chalicelib import bootstrap
 
     real = bootstrap.Container(aws["settings"], clock=clock)
+    # Argon2 with RFC 9106 parameters costs ~0.1 s a hash; tests use the cheapest profile.
+    real.__dict__["hasher"] = Hasher(argon2.profiles.CHEAPEST)
     real.offices.put_many([OFFICE, OFFICE_HCM])
     bootstrap.override(real)
     return real

@@ -10,6 +10,19 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+import argon2
+
+from chalicelib.domain.account import (
+    PASSWORD_HISTORY,
+    RECOVERY_CODE_LIFETIME,
+    RECOVERY_MAX_PER_HOUR,
+    SESSION_IDLE,
+    Account,
+    RecoveryCode,
+    Session,
+    lock_delay,
+    password_expiry_day,
+)
 from chalicelib.domain.declaration import AWAITING_OFFICE, Declaration, GuardKey, expiry_day
 from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
 from chalicelib.domain.notification import (
@@ -21,7 +34,15 @@ from chalicelib.domain.notification import (
     AuditEvent,
     Notification,
 )
-from chalicelib.services.ports import CounterCodeTakenError, Office, Participant, Recorded
+from chalicelib.domain.passwords import Hasher
+from chalicelib.services.ports import (
+    ConcurrentChangeError,
+    CounterCodeTakenError,
+    Office,
+    Participant,
+    PasswordDue,
+    Recorded,
+)
 
 STALE_CLAIM = timedelta(minutes=2)
 
@@ -129,6 +150,8 @@ class FakeOutbox:
             return self.stored[notification_id].notice
 
     def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime) -> None:
+        stored = self.stored[notification_id]
+        stored.notice = replace(stored.notice, secret=None)
         self._set(notification_id, status=SENT, provider_message_id=provider_message_id, error=None)
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None:
@@ -198,6 +221,127 @@ class FakeRegistry:
         return count
 
 
+class FakeAccountStore:
+    """Accounts, guards and sessions in memory, with the adapter's conditions."""
+
+    def __init__(self, outbox: FakeOutbox, audit: list[AuditEvent]) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.guards: set[str] = set()
+        self.sessions: dict[str, Session] = {}
+        self._outbox = outbox
+        self._audit = audit
+        self._lock = threading.Lock()
+
+    def create(
+        self, account: Account, guard_keys: list[str], notices: list[Notification], audit: list[AuditEvent]
+    ) -> None:
+        with self._lock:
+            if account.username in self.accounts or any(key in self.guards for key in guard_keys):
+                raise AccountExistsError()
+            self.accounts[account.username] = account
+            self.guards.update(guard_keys)
+            self._outbox.record(notices, [])
+            self._audit.extend(audit)
+
+    def get(self, username: str) -> Account | None:
+        return self.accounts.get(username)
+
+    def record_failed_login(self, username: str, now: datetime) -> int:
+        with self._lock:
+            account = self.accounts[username]
+            count = account.failed_logins + 1
+            delay = lock_delay(count)
+            self.accounts[username] = account.with_changes(
+                failed_logins=count, locked_until=now + delay if delay else account.locked_until
+            )
+            return count
+
+    def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
+        with self._lock:
+            current = self.accounts[account.username]
+            if current.password_hash != account.password_hash:
+                raise ConcurrentChangeError()
+            self.sessions[session.token_hash] = session
+            self.accounts[account.username] = current.with_changes(
+                failed_logins=0, locked_until=None, password_hash=rehashed or current.password_hash
+            )
+
+    def touch_session(self, token_hash: str, now: datetime) -> Session | None:
+        session = self.sessions.get(token_hash)
+        if session is None or not session.is_live(now):
+            return None
+        session = replace(session, idle_expires_at=min(now + SESSION_IDLE, session.absolute_expires_at))
+        self.sessions[token_hash] = session
+        return session
+
+    def end_session(self, token_hash: str) -> None:
+        self.sessions.pop(token_hash, None)
+
+    def lift_restriction(self, token_hash: str) -> None:
+        if token_hash in self.sessions:
+            self.sessions[token_hash] = replace(self.sessions[token_hash], restricted=False)
+
+    def end_sessions(self, username: str, keep: str | None = None) -> int:
+        ended = [h for h, s in self.sessions.items() if s.username == username and h != keep]
+        for value in ended:
+            del self.sessions[value]
+        return len(ended)
+
+    def _new_password(self, account: Account, new_hash: str, temporary: bool, now: datetime) -> Account:
+        current = self.accounts.get(account.username)
+        if current is None or current.password_hash != account.password_hash:
+            raise ConcurrentChangeError()
+        updated = current.with_changes(
+            password_hash=new_hash,
+            password_set_at=now,
+            temporary=temporary,
+            password_history=(current.password_hash, *current.password_history)[:PASSWORD_HISTORY],
+            failed_logins=0,
+            locked_until=None,
+            recovery=None,
+        )
+        self.accounts[account.username] = updated
+        return updated
+
+    def set_password(self, account: Account, new_hash: str, *, temporary: bool, now: datetime) -> Account:
+        with self._lock:
+            return self._new_password(account, new_hash, temporary, now)
+
+    def set_password_with_notices(
+        self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
+    ) -> Account:
+        with self._lock:
+            updated = self._new_password(account, new_hash, True, now)
+            self._outbox.record(notices, [])
+            self._audit.extend(audit)
+            return updated
+
+    def start_recovery(self, account: Account, code_hash: str, now: datetime) -> bool:
+        with self._lock:
+            current = self.accounts[account.username]
+            window = tuple(t for t in current.recovery_window if (now - t).total_seconds() < 3600)
+            if len(window) >= RECOVERY_MAX_PER_HOUR:
+                return False
+            self.accounts[account.username] = current.with_changes(
+                recovery=RecoveryCode(code_hash, now + RECOVERY_CODE_LIFETIME), recovery_window=(*window, now)
+            )
+            return True
+
+    def record_recovery_try(self, account: Account) -> None:
+        with self._lock:
+            current = self.accounts[account.username]
+            if current.recovery is not None:
+                recovery = replace(current.recovery, tries=current.recovery.tries + 1)
+                self.accounts[account.username] = current.with_changes(recovery=recovery)
+
+    def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]:
+        for account in list(self.accounts.values()):
+            if password_expiry_day(account) == day:
+                yield PasswordDue(
+                    account.username, account.full_name, account.phone, account.email, account.password_expires_at
+                )
+
+
 class FakeClock:
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -218,8 +362,13 @@ def _sequential_ids() -> Callable[[], str]:
 class FakeDeps:
     declarations: FakeDeclarationStore = field(default_factory=FakeDeclarationStore)
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
+    hasher: Hasher = field(default_factory=lambda: Hasher(argon2.profiles.CHEAPEST))
     sender: FakeSender = field(default_factory=FakeSender)
     offices: FakeOfficeDirectory = field(default_factory=FakeOfficeDirectory)
     registry: FakeRegistry = field(default_factory=FakeRegistry)
     clock: Callable[[], datetime] = field(default_factory=lambda: FakeClock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC)))
     new_id: Callable[[], str] = field(default_factory=_sequential_ids)
+    accounts: FakeAccountStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)

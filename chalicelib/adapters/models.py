@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..config import Settings
@@ -126,6 +129,7 @@ class NotificationModel(Model):
     provider_message_id = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     day = UnicodeAttribute()
+    secret = UnicodeAttribute(null=True)  # erased once sent
 
     by_day = NotificationsByDayIndex()
 
@@ -184,6 +188,74 @@ class OfficeModel(Model):
     by_province = ByProvinceIndex()
 
 
+class ByPasswordExpiryIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Sparse and write-sharded: accounts with a real (not temporary)
+    password carry ``password_expiry_shard`` (``YYYY-MM-DD#n``); the
+    password-age job queries only the days it reminds about."""
+
+    class Meta:
+        index_name = "by_password_expiry"
+        projection = IncludeProjection(["full_name", "phone", "email", "password_set_at", "temporary"])
+
+    password_expiry_shard = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class AccountModel(Model):
+    class Meta(_Meta):
+        pass
+
+    username = UnicodeAttribute(hash_key=True)
+    full_name = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    identity_key = UnicodeAttribute()
+    roles = UnicodeSetAttribute()
+    office_code = UnicodeAttribute(null=True)
+    province_code = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute()
+    password_set_at = UTCDateTimeAttribute()
+    temporary = BooleanAttribute()
+    password_history = ListAttribute[str](default=list)
+    password_expiry_shard = UnicodeAttribute(null=True)
+    failed_logins = NumberAttribute(default=0)
+    locked_until = UTCDateTimeAttribute(null=True)
+    recovery_code_hash = UnicodeAttribute(null=True)
+    recovery_expires_at = UTCDateTimeAttribute(null=True)
+    recovery_tries = NumberAttribute(null=True)
+    recovery_window = ListAttribute[str](null=True)  # ISO times of the codes sent in the last hour
+    created_at = UTCDateTimeAttribute()
+
+    by_password_expiry = ByPasswordExpiryIndex()
+
+
+class SessionsByUserIndex(GlobalSecondaryIndex["SessionModel"]):
+    class Meta:
+        index_name = "by_username"
+        projection = KeysOnlyProjection()
+
+    username = UnicodeAttribute(hash_key=True)
+
+
+class SessionModel(Model):
+    """Only the SHA-256 of the token is stored; the TTL removes dead sessions."""
+
+    class Meta(_Meta):
+        pass
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute()
+    roles = UnicodeSetAttribute()
+    restricted = BooleanAttribute()
+    office_code = UnicodeAttribute(null=True)
+    province_code = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    idle_expires_at = UTCDateTimeAttribute()
+    absolute_expires_at = TTLAttribute()
+
+    by_username = SessionsByUserIndex()
+
+
 class IdempotencyModel(Model):
     """Schema of the table Powertools' idempotency utility reads and writes."""
 
@@ -202,6 +274,8 @@ MODELS: dict[str, type[Model]] = {
     "registry": ParticipantModel,
     "offices": OfficeModel,
     "idempotency": IdempotencyModel,
+    "accounts": AccountModel,
+    "sessions": SessionModel,
 }
 
 

@@ -35,7 +35,7 @@ STALE_CLAIM = timedelta(minutes=2)
 SQS_BATCH = 10
 
 
-def _notification_model(notice: Notification) -> NotificationModel:
+def notification_model(notice: Notification) -> NotificationModel:
     return NotificationModel(
         notice.id,
         kind=notice.kind,
@@ -50,6 +50,7 @@ def _notification_model(notice: Notification) -> NotificationModel:
         attempts=0,
         created_at=notice.created_at.astimezone(UTC),
         day=notice.created_at.astimezone(UTC).date().isoformat(),
+        secret=notice.secret,
     )
 
 
@@ -66,6 +67,7 @@ def notification_from_model(item: NotificationModel) -> Notification:
         html=item.html or "",
         template_version=item.template_version,
         status=item.status,
+        secret=item.secret,
     )
 
 
@@ -78,7 +80,7 @@ class DynamoSqsOutbox:
     def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
         tx = LabelledTransaction(self._connection)
         for notice in notices:
-            tx.save("notice", _notification_model(notice), condition=NotificationModel.id.does_not_exist())
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
         for event in audit:
             tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
         try:
@@ -130,6 +132,7 @@ class DynamoSqsOutbox:
                 NotificationModel.sent_at.set(now.astimezone(UTC)),
                 NotificationModel.provider_message_id.set(provider_message_id),
                 NotificationModel.error.remove(),
+                NotificationModel.secret.remove(),
             ],
             condition=NotificationModel.status == SENDING,
         )
@@ -139,6 +142,7 @@ class DynamoSqsOutbox:
             actions=[
                 NotificationModel.status.set(PERMANENT_FAILURE if permanent else TEMPORARY_FAILURE),
                 NotificationModel.error.set(error[:500]),
+                *([NotificationModel.secret.remove()] if permanent else []),
             ],
             condition=NotificationModel.status == SENDING,
         )

@@ -15,12 +15,35 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from ..bootstrap import container
-from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError
+from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError, UnauthenticatedError
 from ..domain.messages import Lang, pick_lang
 from ..observability import logger
 from .problems import from_domain_error, json_response, problem
 
 ViewResult = tuple[int, Any]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who called, as the authorizer vouched (API Gateway passes its context)."""
+
+    username: str
+    roles: tuple[str, ...]
+    session: str
+    office_code: str | None
+    province_code: str | None
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any] | None) -> Principal | None:
+        if not context or not context.get("principalId") or not context.get("session"):
+            return None
+        return cls(
+            username=str(context["principalId"]),
+            roles=tuple(r for r in str(context.get("roles", "")).split(",") if r),
+            session=str(context["session"]),
+            office_code=str(context["office_code"]) if context.get("office_code") else None,
+            province_code=str(context["province_code"]) if context.get("province_code") else None,
+        )
 
 
 @dataclass
@@ -32,7 +55,14 @@ class Call:
     headers: Any
     raw_body: bytes
     correlation_id: str
+    principal: Principal | None = None
     _json: Any = None
+
+    def caller(self) -> Principal:
+        """The signed-in caller; the authorizer guarantees one on protected routes."""
+        if self.principal is None:
+            raise UnauthenticatedError()
+        return self.principal
 
     def json(self) -> Any:
         if self._json is None:
@@ -101,7 +131,8 @@ class Api:
             settings = container().settings
             if len(raw_body) > settings.max_body_bytes:
                 raise BodyTooLargeError()
-            call = Call(lang, dict(request.query_params or {}), request.headers, raw_body, request_id)
+            principal = Principal.from_context((request.context or {}).get("authorizer"))
+            call = Call(lang, dict(request.query_params or {}), request.headers, raw_body, request_id, principal)
 
             def run() -> dict[str, Any]:
                 status, body = view(call, **path_params)
@@ -134,4 +165,6 @@ class Api:
                 extra={"error_type": type(error).__name__, "frames": traceback.format_tb(error.__traceback__)},
             )
             return problem("internal_error", 500, lang, headers=headers)
+        if outcome["status"] in (202, 204) and outcome["body"] is None:
+            return Response(body="", status_code=outcome["status"], headers=dict(headers))
         return json_response(outcome["body"], outcome["status"], headers)

@@ -98,3 +98,34 @@ class InvalidIdempotencyKeyError(DomainError):
 class UnknownJobError(DomainError):
     code = "unknown_job"
     status = 404
+
+
+class UnauthenticatedError(DomainError):
+    code = "unauthenticated"
+    status = 401
+
+
+class InvalidCredentialsError(DomainError):
+    """Wrong password, unknown user or locked account: one answer for all."""
+
+    code = "invalid_credentials"
+    status = 401
+
+
+class TemporaryPasswordExpiredError(DomainError):
+    code = "temporary_password_expired"
+    status = 401
+
+
+class AccountNotFoundError(NotFoundError):
+    code = "account_not_found"
+
+
+class RecoveryCodeInvalidError(DomainError):
+    code = "recovery_code_invalid"
+    status = 400
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+    status = 409

@@ -37,6 +37,24 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
     ),
     "invalid_idempotency_key": ("Idempotency-Key không hợp lệ", "Invalid Idempotency-Key"),
     "unknown_job": ("Không có tác vụ này", "No such job"),
+    "unauthenticated": ("Vui lòng đăng nhập", "Please sign in"),
+    "invalid_credentials": (
+        "Tên đăng nhập hoặc mật khẩu không đúng",
+        "The username or password is not correct",
+    ),
+    "temporary_password_expired": (
+        "Mật khẩu tạm đã hết hạn (7 ngày); vui lòng liên hệ cơ quan BHXH hoặc gọi 1900 9068 để được cấp lại",
+        "The temporary password has expired (7 days); ask a BHXH office or call 1900 9068 for a new one",
+    ),
+    "account_not_found": ("Không tìm thấy tài khoản", "Account not found"),
+    "recovery_code_invalid": (
+        "Mã khôi phục không đúng hoặc đã hết hạn",
+        "The recovery code is wrong or has expired",
+    ),
+    "conflict": (
+        "Dữ liệu vừa được thay đổi bởi một yêu cầu khác, vui lòng thử lại",
+        "The data was just changed by another request; please try again",
+    ),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
         "Something went wrong on our side; please try again later or call 1900 9068",
@@ -72,7 +90,25 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "passport_format": ("Số hộ chiếu không hợp lệ", "Not a valid passport number"),
     "missing_column": ("Thiếu cột trong tệp CSV", "Column missing from the CSV file"),
     "unknown_office": ("Không có cơ quan BHXH với mã này", "No BHXH office has this code"),
+    "wrong_password": ("Mật khẩu hiện tại không đúng", "The current password is not correct"),
     "invalid": ("Không hợp lệ", "Not valid"),
+    "password_too_short": ("Mật khẩu phải có ít nhất {min} ký tự", "The password must have at least {min} characters"),
+    "password_too_long": (
+        "Mật khẩu không được dài quá {max} ký tự",
+        "The password must not be longer than {max} characters",
+    ),
+    "password_contains_personal_data": (
+        "Mật khẩu không được chứa tên, mã số BHXH, số điện thoại hay từ 'bhxh'",
+        "The password must not contain your name, social-insurance code, phone number or the word 'bhxh'",
+    ),
+    "password_too_weak": (
+        "Mật khẩu quá dễ đoán; hãy dùng một cụm gồm vài từ, nên dài từ 15 ký tự trở lên",
+        "The password is too easy to guess; use a passphrase of several words, 15 characters or more is best",
+    ),
+    "password_reused": (
+        "Mật khẩu mới không được trùng {count} mật khẩu gần nhất",
+        "The new password must not be one of your last {count} passwords",
+    ),
 }
 
 

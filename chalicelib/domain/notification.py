@@ -7,6 +7,10 @@ from datetime import datetime
 
 from .templates import TEMPLATE_VERSION, Email, Sms
 
+# A notice carrying a temporary password or a one-time code stores it apart
+# from its text, which holds this mark instead; the secret is erased once sent.
+SECRET_MARK = "[secret]"  # noqa: S105 - a placeholder, not a password
+
 SMS = "sms"
 EMAIL = "email"
 
@@ -34,6 +38,13 @@ class Notification:
     html: str = ""
     template_version: str = TEMPLATE_VERSION
     status: str = QUEUED
+    secret: str | None = None
+
+    def rendered(self) -> tuple[str, str]:
+        """Text and HTML as sent: the secret put back in place of its mark."""
+        if not self.secret:
+            return self.text, self.html
+        return self.text.replace(SECRET_MARK, self.secret), self.html.replace(SECRET_MARK, self.secret)
 
 
 def notices_for(
@@ -45,9 +56,14 @@ def notices_for(
     sms: Sms,
     mail: Email | None,
     now: datetime,
+    secret: str | None = None,
 ) -> list[Notification]:
     """An SMS always, and an email when the person gave an address."""
-    notices = [Notification(f"{source}#{kind}#sms", kind, SMS, phone, sms.text, source, now)]
+
+    def hide(text: str) -> str:
+        return text.replace(secret, SECRET_MARK) if secret else text
+
+    notices = [Notification(f"{source}#{kind}#sms", kind, SMS, phone, hide(sms.text), source, now, secret=secret)]
     if email and mail is not None:
         notices.append(
             Notification(
@@ -55,11 +71,12 @@ def notices_for(
                 kind,
                 EMAIL,
                 email,
-                mail.text,
+                hide(mail.text),
                 source,
                 now,
                 subject=mail.subject,
-                html=mail.html,
+                html=hide(mail.html),
+                secret=secret,
             )
         )
     return notices

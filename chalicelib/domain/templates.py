@@ -130,3 +130,108 @@ def office_cancelled_email(full_name: str, code: str) -> Email:
             f"Find the nearest BHXH office: {OFFICE_LOOKUP_URL}. Hotline: {HOTLINE}.",
         ],
     )
+
+
+# --- accounts: approval, temporary passwords, password age, recovery -------------
+
+
+def account_approved_sms(username: str, temporary_password: str) -> Sms:
+    return _sms(
+        f"BHXH VN: Dang ky giao dich dien tu thanh cong. TK: {username} MK tam: {temporary_password} "
+        f"(doi MK khi dang nhap lan dau, han 7 ngay). HT {HOTLINE_SMS}"
+    )
+
+
+def account_approved_email(full_name: str, username: str, temporary_password: str) -> Email:
+    return _email(
+        "BHXH Việt Nam: tài khoản giao dịch điện tử của Ông/Bà đã được cấp",
+        [
+            f"Kính gửi {full_name},",
+            "Cơ quan BHXH đã chấp nhận đăng ký sử dụng phương thức giao dịch điện tử của Ông/Bà.",
+            f"Tên đăng nhập: {username}. Mật khẩu tạm: {temporary_password} (hiệu lực 7 ngày).",
+            "Ông/Bà phải đổi mật khẩu ngay lần đầu đăng nhập và đổi mật khẩu ít nhất 6 tháng một lần.",
+            f"Đăng nhập tại {PORTAL_URL}. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            "BHXH has accepted your registration for electronic transactions.",
+            f"Username: {username}. Temporary password: {temporary_password} (valid for 7 days).",
+            "You must change the password when you first sign in, and at least every 6 months.",
+            f"Sign in at {PORTAL_URL}. Hotline: {HOTLINE}.",
+        ],
+    )
+
+
+def temporary_password_sms(username: str, temporary_password: str) -> Sms:
+    return _sms(
+        f"BHXH VN: MK tam moi cho TK {username}: {temporary_password} (han 7 ngay, doi MK khi dang nhap). "
+        f"MK cu het hieu luc. HT {HOTLINE_SMS}"
+    )
+
+
+def temporary_password_email(full_name: str, username: str, temporary_password: str) -> Email:
+    return _email(
+        "BHXH Việt Nam: mật khẩu tạm mới cho tài khoản giao dịch điện tử",
+        [
+            f"Kính gửi {full_name},",
+            f"Cơ quan BHXH đã cấp lại mật khẩu tạm cho tài khoản {username}: {temporary_password} "
+            "(hiệu lực 7 ngày). Mật khẩu cũ không còn dùng được.",
+            "Ông/Bà phải đổi mật khẩu khi đăng nhập.",
+            f"Nếu Ông/Bà không yêu cầu, vui lòng gọi ngay Tổng đài {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            f"BHXH has issued a new temporary password for account {username}: {temporary_password} "
+            "(valid for 7 days). The old password no longer works.",
+            "You must change the password when you sign in.",
+            f"If you did not ask for this, call the hotline {HOTLINE} at once.",
+        ],
+    )
+
+
+def password_reminder_sms(username: str, expires_on: date, days_left: int) -> Sms:
+    if days_left <= 0:
+        return _sms(
+            f"BHXH VN: MK tai khoan {username} da het han hom nay ({_vn_date(expires_on)}). "
+            f"Ban se phai doi MK khi dang nhap. HT {HOTLINE_SMS}"
+        )
+    return _sms(
+        f"BHXH VN: MK tai khoan {username} het han ngay {_vn_date(expires_on)} (con {days_left} ngay). "
+        f"Vui long doi MK (it nhat 6 thang/lan). HT {HOTLINE_SMS}"
+    )
+
+
+def password_reminder_email(full_name: str, username: str, expires_on: date, days_left: int) -> Email:
+    if days_left <= 0:
+        vi = (
+            f"Mật khẩu tài khoản {username} đã hết hạn hôm nay ({_vn_date(expires_on)}); "
+            "Ông/Bà sẽ phải đổi khi đăng nhập."
+        )
+        en = f"The password of account {username} expired today ({_vn_date(expires_on)}); change it at sign-in."
+        subject = "BHXH Việt Nam: mật khẩu đã hết hạn"
+    else:
+        vi = f"Mật khẩu tài khoản {username} sẽ hết hạn ngày {_vn_date(expires_on)} (còn {days_left} ngày)."
+        en = f"The password of account {username} expires on {_vn_date(expires_on)} ({days_left} days left)."
+        subject = f"BHXH Việt Nam: mật khẩu hết hạn sau {days_left} ngày"
+    return _email(
+        subject,
+        [
+            f"Kính gửi {full_name},",
+            vi,
+            "Theo quy định, mật khẩu phải được đổi ít nhất 6 tháng một lần.",
+            f"Đổi mật khẩu tại {PORTAL_URL}. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            en,
+            "Passwords must be changed at least every 6 months.",
+            f"Change it at {PORTAL_URL}. Hotline: {HOTLINE}.",
+        ],
+    )
+
+
+def recovery_code_sms(code: str) -> Sms:
+    return _sms(
+        f"BHXH VN: Ma khoi phuc mat khau: {code} (hieu luc 5 phut). Khong cung cap ma nay cho bat ky ai. "
+        f"HT {HOTLINE_SMS}"
+    )

@@ -23,11 +23,12 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
     notice = deps.outbox.claim(notification_id, now)
     if notice is None:
         return Delivery("skipped")
+    text, html = notice.rendered()
     try:
         if notice.channel == SMS:
-            message_id = deps.sender.send_sms(notice.recipient, notice.text)
+            message_id = deps.sender.send_sms(notice.recipient, text)
         else:
-            message_id = deps.sender.send_email(notice.recipient, notice.subject, notice.text, notice.html)
+            message_id = deps.sender.send_email(notice.recipient, notice.subject, text, html)
     except PermanentSendError as error:
         deps.outbox.mark_failed(notice.id, permanent=True, error=str(error), now=deps.clock())
         return Delivery("permanent_failure", notice.channel, notice.kind)

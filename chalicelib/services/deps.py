@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .ports import DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+from .ports import AccountStore, DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+
+if TYPE_CHECKING:  # argon2 is imported only by the paths that hash
+    from ..domain.passwords import Hasher
 
 
 class Deps(Protocol):
@@ -25,6 +28,12 @@ class Deps(Protocol):
 
     @property
     def registry(self) -> Registry: ...
+
+    @property
+    def accounts(self) -> AccountStore: ...
+
+    @property
+    def hasher(self) -> Hasher: ...
 
     @property
     def clock(self) -> Callable[[], datetime]: ...

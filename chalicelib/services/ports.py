@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from ..domain.account import Account, Session
 from ..domain.declaration import Declaration, GuardKey
 from ..domain.notification import AuditEvent, Notification
 
@@ -120,3 +121,61 @@ class Registry(Protocol):
     def get(self, bhxh_code: str) -> Participant | None: ...
 
     def put_many(self, participants: Iterable[Participant]) -> int: ...
+
+
+class ConcurrentChangeError(Exception):
+    """The item changed between read and conditional write; nothing was written."""
+
+
+@dataclass(frozen=True)
+class PasswordDue:
+    """An account whose password expires on a given day (from the sparse index)."""
+
+    username: str
+    full_name: str
+    phone: str
+    email: str | None
+    password_expires_at: datetime
+
+
+class AccountStore(Protocol):
+    def create(
+        self, account: Account, guard_keys: list[str], notices: list[Notification], audit: list[AuditEvent]
+    ) -> None:
+        """Account, its uniqueness guards, its notices and audit events, in one
+        transaction; ``AccountExistsError`` when any guard or the username is taken."""
+
+    def get(self, username: str) -> Account | None: ...
+
+    def record_failed_login(self, username: str, now: datetime) -> int:
+        """Count one more consecutive failure (atomic); returns the new count
+        and locks the account for ``lock_delay(count)``."""
+
+    def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
+        """Store the session and reset the failure count (and upgrade the hash), atomically."""
+
+    def touch_session(self, token_hash: str, now: datetime) -> Session | None:
+        """The live session, its idle timeout pushed back; None when unknown or expired."""
+
+    def end_session(self, token_hash: str) -> None: ...
+
+    def lift_restriction(self, token_hash: str) -> None:
+        """After a password change the session may call everything its roles allow."""
+
+    def end_sessions(self, username: str, keep: str | None = None) -> int: ...
+
+    def set_password(self, account: Account, new_hash: str, *, temporary: bool, now: datetime) -> Account:
+        """Replace the password if it is still ``account.password_hash``;
+        ``ConcurrentChangeError`` otherwise. Clears lockout and recovery."""
+
+    def set_password_with_notices(
+        self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
+    ) -> Account:
+        """A new temporary password, the notices that carry it and audit events, atomically."""
+
+    def start_recovery(self, account: Account, code_hash: str, now: datetime) -> bool:
+        """Store a recovery code unless 3 were issued in the last hour."""
+
+    def record_recovery_try(self, account: Account) -> None: ...
+
+    def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]: ...

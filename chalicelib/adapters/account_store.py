@@ -1,0 +1,299 @@
+"""DynamoDB adapter of ``AccountStore`` (accounts, guards, sessions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import UpdateError
+
+from ..domain.account import (
+    PASSWORD_HISTORY,
+    PASSWORD_MAX_AGE,
+    RECOVERY_CODE_LIFETIME,
+    RECOVERY_MAX_PER_HOUR,
+    Account,
+    RecoveryCode,
+    Session,
+    lock_delay,
+    password_expiry_day,
+)
+from ..domain.errors import AccountExistsError
+from ..domain.notification import AuditEvent, Notification
+from ..services.ports import ConcurrentChangeError, PasswordDue
+from .audit import audit_model
+from .models import AccountModel, AuditModel, GuardModel, NotificationModel, SessionModel
+from .outbox import notification_model
+from .transactions import LabelledTransaction, TransactionCancelled
+
+HOUR_SECONDS = 3600
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def account_from_model(item: AccountModel) -> Account:
+    recovery = None
+    if item.recovery_code_hash and item.recovery_expires_at:
+        recovery = RecoveryCode(item.recovery_code_hash, item.recovery_expires_at, int(item.recovery_tries or 0))
+    return Account(
+        username=item.username,
+        full_name=item.full_name,
+        phone=item.phone,
+        email=item.email,
+        identity_key=item.identity_key,
+        roles=tuple(sorted(item.roles)),
+        password_hash=item.password_hash,
+        password_set_at=item.password_set_at,
+        temporary=bool(item.temporary),
+        created_at=item.created_at,
+        office_code=item.office_code,
+        province_code=item.province_code,
+        password_history=tuple(item.password_history or ()),
+        failed_logins=int(item.failed_logins or 0),
+        locked_until=item.locked_until,
+        recovery=recovery,
+        recovery_window=tuple(datetime.fromisoformat(t) for t in item.recovery_window or ()),
+    )
+
+
+def session_from_model(item: SessionModel) -> Session:
+    return Session(
+        token_hash=item.token_hash,
+        username=item.username,
+        roles=tuple(sorted(item.roles)),
+        restricted=bool(item.restricted),
+        created_at=item.created_at,
+        idle_expires_at=item.idle_expires_at,
+        absolute_expires_at=item.absolute_expires_at,
+        office_code=item.office_code,
+        province_code=item.province_code,
+    )
+
+
+class DynamoAccountStore:
+    def __init__(self, connection: Connection, shards: int) -> None:
+        self._connection = connection
+        self._shards = shards
+
+    def _shard(self, account: Account, temporary: bool, set_at: datetime) -> str | None:
+        from ..domain.declaration import expiry_partition, shard_for
+
+        day = password_expiry_day(account.with_changes(temporary=temporary, password_set_at=set_at))
+        return None if day is None else expiry_partition(day, shard_for(account.username, self._shards))
+
+    def _model(self, account: Account) -> AccountModel:
+        return AccountModel(
+            account.username,
+            full_name=account.full_name,
+            phone=account.phone,
+            email=account.email,
+            identity_key=account.identity_key,
+            roles=set(account.roles),
+            office_code=account.office_code,
+            province_code=account.province_code,
+            password_hash=account.password_hash,
+            password_set_at=_utc(account.password_set_at),
+            temporary=account.temporary,
+            password_history=list(account.password_history),
+            password_expiry_shard=self._shard(account, account.temporary, account.password_set_at),
+            failed_logins=0,
+            created_at=_utc(account.created_at),
+        )
+
+    def create(
+        self, account: Account, guard_keys: list[str], notices: list[Notification], audit: list[AuditEvent]
+    ) -> None:
+        tx = LabelledTransaction(self._connection)
+        tx.save("account", self._model(account), condition=AccountModel.username.does_not_exist())
+        for key in guard_keys:
+            tx.save("guard", GuardModel(key, owner=account.username), condition=GuardModel.key.does_not_exist())
+        for notice in notices:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        for event in audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed & {"account", "guard"}:
+                raise AccountExistsError() from cancelled
+            raise
+
+    def get(self, username: str) -> Account | None:
+        try:
+            return account_from_model(AccountModel.get(username, consistent_read=True))
+        except AccountModel.DoesNotExist:
+            return None
+
+    def record_failed_login(self, username: str, now: datetime) -> int:
+        item = AccountModel(username)
+        item.update(actions=[AccountModel.failed_logins.add(1)], condition=AccountModel.username.exists())
+        count = int(item.failed_logins or 0)
+        delay = lock_delay(count)
+        if delay:
+            item.update(actions=[AccountModel.locked_until.set(_utc(now + delay))])
+        return count
+
+    def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
+        tx = LabelledTransaction(self._connection)
+        tx.save("session", self._session_model(session))
+        if account.failed_logins or account.locked_until or rehashed:
+            actions: list[Any] = [AccountModel.failed_logins.set(0), AccountModel.locked_until.remove()]
+            condition = AccountModel.password_hash == account.password_hash
+            if rehashed:
+                actions.append(AccountModel.password_hash.set(rehashed))
+            tx.update("account", AccountModel(account.username), actions=actions, condition=condition)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise ConcurrentChangeError() from cancelled
+
+    @staticmethod
+    def _session_model(session: Session) -> SessionModel:
+        return SessionModel(
+            session.token_hash,
+            username=session.username,
+            roles=set(session.roles),
+            restricted=session.restricted,
+            office_code=session.office_code,
+            province_code=session.province_code,
+            created_at=_utc(session.created_at),
+            idle_expires_at=_utc(session.idle_expires_at),
+            absolute_expires_at=_utc(session.absolute_expires_at),
+        )
+
+    def touch_session(self, token_hash: str, now: datetime) -> Session | None:
+        from ..domain.account import SESSION_IDLE
+
+        now = _utc(now)
+        item = SessionModel(token_hash)
+        try:
+            item.update(
+                actions=[SessionModel.idle_expires_at.set(now + SESSION_IDLE)],
+                condition=SessionModel.token_hash.exists()
+                & (SessionModel.idle_expires_at > now)
+                & (SessionModel.absolute_expires_at > now),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        session = session_from_model(item)
+        # Never extend past the absolute limit (the stored value may exceed it by < 30 min).
+        return session if session.absolute_expires_at > now else None
+
+    def end_session(self, token_hash: str) -> None:
+        SessionModel(token_hash).delete()
+
+    def lift_restriction(self, token_hash: str) -> None:
+        try:
+            SessionModel(token_hash).update(
+                actions=[SessionModel.restricted.set(False)], condition=SessionModel.token_hash.exists()
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def end_sessions(self, username: str, keep: str | None = None) -> int:
+        hashes = [s.token_hash for s in SessionModel.by_username.query(username) if s.token_hash != keep]
+        with SessionModel.batch_write() as batch:
+            for value in hashes:
+                batch.delete(SessionModel(value))
+        return len(hashes)
+
+    def _password_actions(self, account: Account, new_hash: str, temporary: bool, now: datetime) -> list[Any]:
+        history = [account.password_hash, *account.password_history][:PASSWORD_HISTORY]
+        shard = self._shard(account, temporary, now)
+        return [
+            AccountModel.password_hash.set(new_hash),
+            AccountModel.password_set_at.set(_utc(now)),
+            AccountModel.temporary.set(temporary),
+            AccountModel.password_history.set(history),
+            AccountModel.password_expiry_shard.set(shard) if shard else AccountModel.password_expiry_shard.remove(),
+            AccountModel.failed_logins.set(0),
+            AccountModel.locked_until.remove(),
+            AccountModel.recovery_code_hash.remove(),
+            AccountModel.recovery_expires_at.remove(),
+            AccountModel.recovery_tries.remove(),
+        ]
+
+    def set_password(self, account: Account, new_hash: str, *, temporary: bool, now: datetime) -> Account:
+        item = AccountModel(account.username)
+        try:
+            item.update(
+                actions=self._password_actions(account, new_hash, temporary, now),
+                condition=AccountModel.password_hash == account.password_hash,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrentChangeError() from error
+            raise
+        return account_from_model(item)
+
+    def set_password_with_notices(
+        self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
+    ) -> Account:
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "account",
+            AccountModel(account.username),
+            actions=self._password_actions(account, new_hash, True, now),
+            condition=AccountModel.password_hash == account.password_hash,
+        )
+        for notice in notices:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        for event in audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise ConcurrentChangeError() from cancelled
+        updated = self.get(account.username)
+        if updated is None:
+            raise ConcurrentChangeError()
+        return updated
+
+    def start_recovery(self, account: Account, code_hash: str, now: datetime) -> bool:
+        now = _utc(now)
+        window = [t for t in account.recovery_window if (now - t).total_seconds() < HOUR_SECONDS]
+        if len(window) >= RECOVERY_MAX_PER_HOUR:
+            return False
+        item = AccountModel(account.username)
+        previous = [t.isoformat() for t in account.recovery_window]
+        condition = (
+            AccountModel.recovery_window == previous if previous else AccountModel.recovery_window.does_not_exist()
+        )
+        try:
+            item.update(
+                actions=[
+                    AccountModel.recovery_code_hash.set(code_hash),
+                    AccountModel.recovery_expires_at.set(now + RECOVERY_CODE_LIFETIME),
+                    AccountModel.recovery_tries.set(0),
+                    AccountModel.recovery_window.set([t.isoformat() for t in (*window, now)]),
+                ],
+                condition=condition,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False  # a concurrent request issued one: count it against the limit
+            raise
+        return True
+
+    def record_recovery_try(self, account: Account) -> None:
+        AccountModel(account.username).update(
+            actions=[AccountModel.recovery_tries.add(1)], condition=AccountModel.recovery_code_hash.exists()
+        )
+
+    def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]:
+        from ..domain.declaration import expiry_partition
+
+        for shard in range(self._shards):
+            for item in AccountModel.by_password_expiry.query(expiry_partition(day, shard)):
+                if item.temporary:
+                    continue
+                yield PasswordDue(
+                    item.username, item.full_name, item.phone, item.email, item.password_set_at + PASSWORD_MAX_AGE
+                )

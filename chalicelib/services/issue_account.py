@@ -1,0 +1,83 @@
+"""Use case: issue and activate the one account of a person (every approval
+calls this), or a staff account (``ops create-officer``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain import templates
+from ..domain.account import Account, AccountHolder
+from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.passwords import new_temporary_password
+from .deps import Deps
+
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class Issued:
+    account: Account
+    temporary_password: str
+    notices: list[Notification]
+
+
+def account_guards(holder: AccountHolder) -> list[str]:
+    """One account per person: by social-insurance code and by ID document."""
+    return [f"account#bhxh#{holder.username}", f"account#{holder.identity_key}"]
+
+
+def issue_account(
+    deps: Deps,
+    holder: AccountHolder,
+    *,
+    now: datetime,
+    source: str,
+    actor: str,
+    channel: str,
+    notify: bool = True,
+    trace_id: str | None = None,
+) -> Issued:
+    """One ``TransactWriteItems``: the account, its guards, its approval notices
+    and an audit event. ``AccountExistsError`` when the person has one already."""
+    password = new_temporary_password()
+    account = Account(
+        username=holder.username,
+        full_name=holder.full_name,
+        phone=holder.phone,
+        email=holder.email,
+        identity_key=holder.identity_key,
+        roles=holder.roles,
+        password_hash=deps.hasher.hash(password),
+        password_set_at=now,
+        temporary=True,
+        created_at=now,
+        office_code=holder.office_code,
+        province_code=holder.province_code,
+    )
+    notices: list[Notification] = []
+    if notify:
+        notices = notices_for(
+            source=source,
+            kind="account_approved",
+            phone=holder.phone,
+            email=holder.email,
+            sms=templates.account_approved_sms(holder.username, password),
+            mail=templates.account_approved_email(holder.full_name, holder.username, password),
+            now=now,
+            secret=password,
+        )
+    audit = AuditEvent(
+        subject=f"account#{holder.username}",
+        event_id=f"{now.isoformat()}#{ACTIVE}",
+        from_status=None,
+        to_status=ACTIVE,
+        actor=actor,
+        channel=channel,
+        at=now,
+        office_code=holder.office_code,
+        trace_id=trace_id,
+    )
+    deps.accounts.create(account, account_guards(holder), notices, [audit])
+    deps.outbox.enqueue(notices)
+    return Issued(account, password, notices)

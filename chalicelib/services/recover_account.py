@@ -1,0 +1,84 @@
+"""Use cases: a person who forgot the password gets a one-time code by SMS
+on the registered phone, then sets a new password with it.
+
+The request always answers the same (202), whether or not the username and
+phone match, so it cannot be used to learn who has an account."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any
+
+from ..domain import templates
+from ..domain.account import RECOVERY_MAX_TRIES, recovery_code_hash
+from ..domain.errors import FieldError, RecoveryCodeInvalidError, ValidationError
+from ..domain.notification import notices_for
+from .change_password import set_new_password
+from .deps import Deps
+
+MAX_TEXT = 64
+
+
+def _fields(body: Any, names: tuple[str, ...]) -> dict[str, str]:
+    if not isinstance(body, dict):
+        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
+    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in names]
+    for name in names:
+        value = body.get(name)
+        if value is None:
+            errors.append(FieldError(name, "required"))
+        elif not isinstance(value, str):
+            errors.append(FieldError(name, "invalid_type", {"expected": "string"}))
+    if errors:
+        raise ValidationError(errors)
+    return {name: str(body[name]) for name in names}
+
+
+def _same_phone(registered: str, given: str) -> bool:
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(given[:20], "VN")
+    except phonenumbers.NumberParseException:
+        return False
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return hmac.compare_digest(e164.encode(), registered.encode())
+
+
+def request_recovery(deps: Deps, body: Any, now: datetime) -> None:
+    values = _fields(body, ("username", "phone"))
+    username = values["username"].strip()[:MAX_TEXT]
+    account = deps.accounts.get(username) if username else None
+    if account is None or not _same_phone(account.phone, values["phone"]):
+        return
+    code = f"{secrets.randbelow(10**6):06d}"
+    if not deps.accounts.start_recovery(account, recovery_code_hash(account.username, code), now):
+        return  # three codes in the last hour already: say nothing more
+    notices = notices_for(
+        source=f"account#{account.username}#recovery#{now.isoformat()}",
+        kind="recovery_code",
+        phone=account.phone,
+        email=None,
+        sms=templates.recovery_code_sms(code),
+        mail=None,
+        now=now,
+        secret=code,
+    )
+    recorded = deps.outbox.record(notices, [])
+    deps.outbox.enqueue(recorded.to_enqueue)
+
+
+def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
+    values = _fields(body, ("username", "code", "new_password"))
+    account = deps.accounts.get(values["username"].strip()[:MAX_TEXT])
+    recovery = account.recovery if account is not None else None
+    if account is None or recovery is None or recovery.expires_at <= now or recovery.tries >= RECOVERY_MAX_TRIES:
+        raise RecoveryCodeInvalidError()
+    given = recovery_code_hash(account.username, values["code"].strip()[:MAX_TEXT])
+    if not hmac.compare_digest(given, recovery.code_hash):
+        deps.accounts.record_recovery_try(account)
+        raise RecoveryCodeInvalidError()
+    set_new_password(deps, account, values["new_password"], now)
+    deps.accounts.end_sessions(account.username)

@@ -1,0 +1,81 @@
+"""Use cases: sign in, check a session on each request, sign out.
+
+A wrong password, an unknown user and a locked account get the same answer
+and cost the same Argon2 verification, so none of them can be told apart."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..domain.account import Account, Session, new_session, token_hash
+from ..domain.errors import FieldError, InvalidCredentialsError, TemporaryPasswordExpiredError, ValidationError
+from ..domain.passwords import MAX_LENGTH
+from .deps import Deps
+from .ports import ConcurrentChangeError
+
+MAX_USERNAME = 64
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    session: Session
+    account: Account
+    password_change_required: bool
+
+
+def parse_credentials(body: Any) -> tuple[str, str]:
+    if not isinstance(body, dict):
+        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
+    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in ("username", "password")]
+    for key in ("username", "password"):
+        if body.get(key) is None:
+            errors.append(FieldError(key, "required"))
+        elif not isinstance(body[key], str):
+            errors.append(FieldError(key, "invalid_type", {"expected": "string"}))
+    if errors:
+        raise ValidationError(errors)
+    return str(body["username"]), str(body["password"])
+
+
+def login(deps: Deps, username: str, password: str, now: datetime) -> SignedIn:
+    username = username.strip()
+    # Oversized input is refused before any work, but only after the same
+    # verification cost as a real attempt would take.
+    account = deps.accounts.get(username) if 0 < len(username) <= MAX_USERNAME else None
+    if account is None or account.is_locked(now) or len(password) > MAX_LENGTH * 4:
+        deps.hasher.dummy_verify(password[: MAX_LENGTH * 4])
+        raise InvalidCredentialsError()
+    if not deps.hasher.verify(account.password_hash, password):
+        deps.accounts.record_failed_login(account.username, now)
+        raise InvalidCredentialsError()
+    if account.temporary and account.password_expires_at <= now:
+        raise TemporaryPasswordExpiredError()
+    rehashed = deps.hasher.hash(password) if deps.hasher.needs_rehash(account.password_hash) else None
+    token = secrets.token_urlsafe(32)  # 256 bits
+    session = new_session(account, token, now)
+    try:
+        deps.accounts.start_session(session, account, rehashed)
+    except ConcurrentChangeError as error:
+        # The password changed between our read and our write: try again.
+        raise InvalidCredentialsError() from error
+    return SignedIn(token, session, account, session.restricted)
+
+
+def authorize(deps: Deps, authorization: str | None, now: datetime) -> Session | None:
+    """The live session behind ``Authorization: Bearer <token>`` (one DynamoDB
+    write that checks and extends it), or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not 20 <= len(token) <= 100:
+        return None
+    return deps.accounts.touch_session(token_hash(token), now)
+
+
+def logout(deps: Deps, session_hash: str) -> None:
+    deps.accounts.end_session(session_hash)

@@ -57,9 +57,11 @@ BHXH e-transaction registration: local stack
   emulator ...... {emulator_url()}  (moto server: DynamoDB, SQS, SNS, SES)
   seeded ........ {seeded["offices"]} BHXH offices, {seeded["participants"]} registry participants
                   (local/demo-participants.csv)
-  sent SMS/email  {emulator_url()}/moto-api/data.json  (sns -> sms_messages, ses -> sent_messages)
+  demo officer .. username {seeded["officer"]}, temporary password {seeded["officer_password"]}
+                  (POST /v1/auth/login, then change it: POST /v1/auth/password)
+  sent SMS/email  {emulator_url()}/moto-api/data.json  (SMS under "sns" -> "SMS"; email under "ses")
                   or: python -m ops outbox
-  daily jobs .... python -m ops run-job office-reminders [--as-of YYYY-MM-DD]
+  daily jobs .... python -m ops run-job office-reminders|password-age [--as-of YYYY-MM-DD]
 Ctrl-C stops everything.""",
         flush=True,
     )

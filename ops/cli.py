@@ -103,6 +103,44 @@ def run_job_command(
     console.print_json(json.dumps(report))
 
 
+@app.command("create-officer")
+def create_officer_command(  # noqa: PLR0917 - typer options
+    bhxh_code: Annotated[str, typer.Option(help="Social-insurance code (becomes the username)")],
+    full_name: Annotated[str, typer.Option(help="Full name")],
+    phone: Annotated[str, typer.Option(help="Vietnamese mobile number")],
+    id_number: Annotated[str, typer.Option(help="CCCD/CMND number")],
+    office: Annotated[str, typer.Option(help="Office code, e.g. BHXH-01")],
+    role: Annotated[list[str], typer.Option(help="Role(s): officer, supervisor, reporter, admin")],
+    email: Annotated[Optional[str], typer.Option(help="Email")] = None,  # noqa: UP045
+) -> None:
+    """Create a staff account with roles; prints its temporary password once."""
+    from chalicelib.domain.errors import DomainError, ValidationError
+    from chalicelib.domain.messages import field_message
+    from chalicelib.services.create_staff_account import create_staff_account
+
+    deps = _deps()
+    try:
+        issued = create_staff_account(
+            deps,
+            bhxh_code=bhxh_code,
+            full_name=full_name,
+            phone=phone,
+            id_number=id_number,
+            office_code=office,
+            roles=tuple(role),
+            email=email,
+            now=datetime.now(UTC),
+        )
+    except ValidationError as error:
+        err.print("[red]" + "; ".join(f"{e.field}: {field_message(e, 'en')}" for e in error.errors))
+        raise typer.Exit(2) from error
+    except DomainError as error:
+        err.print(f"[red]{error.code}")
+        raise typer.Exit(1) from error
+    console.print(f"created {issued.account.username} ({', '.join(issued.account.roles)}, {office})")
+    console.print(f"temporary password (shown once, valid 7 days): {issued.temporary_password}")
+
+
 @app.command("outbox")
 def outbox_command(
     limit: Annotated[int, typer.Option(help="How many notices")] = 20,

@@ -126,6 +126,30 @@ def test_bad_input_never_5xx(stack: dict[str, Any]) -> None:
         assert response.json()["code"]
 
 
+def test_demo_officer_signs_in_and_must_change_the_password(stack: dict[str, Any]) -> None:
+    import re
+
+    banner = (ROOT / ".e2e-stack.log").read_text(encoding="utf-8")
+    found = re.search(r"demo officer \.\. username (\d{10}), temporary password (\S+)", banner)
+    assert found, banner[-2000:]
+    username, password = found.groups()
+    api = stack["api"]
+    signed_in = requests.post(f"{api}/v1/auth/login", json={"username": username, "password": password}, timeout=10)
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json()["password_change_required"] is True
+    token = signed_in.json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{api}/v1/me", headers=headers, timeout=10).status_code == 200
+    changed = requests.post(
+        f"{api}/v1/auth/password",
+        json={"current_password": password, "new_password": "Cây tre xanh bên dòng sông quê"},
+        headers=headers,
+        timeout=10,
+    )
+    assert changed.status_code == 204, changed.text
+    assert requests.get(f"{api}/v1/me", headers=headers, timeout=10).json()["password_change_required"] is False
+
+
 def test_ctrl_c_stops_everything(stack: dict[str, Any]) -> None:
     process = stack["process"]
     process.send_signal(signal.SIGINT)

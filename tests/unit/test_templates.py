@@ -16,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain import templates
+from chalicelib.domain.account import PASSWORD_REMINDER_DAYS
 from chalicelib.domain.declaration import REMINDER_DAYS_BEFORE
 from chalicelib.domain.identifiers import COUNTER_CODE_ALPHABET, COUNTER_CODE_LENGTH, format_counter_code
+from chalicelib.domain.passwords import TEMP_PASSWORD_ALPHABET
 from chalicelib.domain.templates import (
     HOTLINE,
     HOTLINE_SMS,
@@ -71,7 +73,11 @@ COUNTER_CODES = st.text(COUNTER_CODE_ALPHABET, min_size=COUNTER_CODE_LENGTH, max
     format_counter_code
 )
 DATES = st.dates(date(2026, 1, 1), date(2099, 12, 31))
-DAYS_LEFT = st.sampled_from(sorted({1, 3, *REMINDER_DAYS_BEFORE}))
+DAYS_LEFT = st.sampled_from(sorted({1, 3, *REMINDER_DAYS_BEFORE, *PASSWORD_REMINDER_DAYS}))
+USERNAMES = st.text("0123456789", min_size=10, max_size=10)
+# The longest temporary password the service issues is 12 characters; 16 leaves room.
+TEMPORARY_PASSWORDS = st.text(TEMP_PASSWORD_ALPHABET, min_size=10, max_size=16)
+ONE_TIME_CODES = st.text("0123456789", min_size=6, max_size=6)
 
 
 def _sms_templates() -> list[Callable[..., Sms]]:
@@ -84,11 +90,15 @@ def _sms_templates() -> list[Callable[..., Sms]]:
 
 def _strategy_for(name: str, annotation: Any) -> st.SearchStrategy[Any] | None:
     if name == "code" and annotation is str:
-        return COUNTER_CODES
+        return st.one_of(COUNTER_CODES, ONE_TIME_CODES)
     if annotation is date:
         return DATES
     if name == "days_left" and annotation is int:
         return DAYS_LEFT
+    if name == "username" and annotation is str:
+        return USERNAMES
+    if name == "temporary_password" and annotation is str:
+        return TEMPORARY_PASSWORDS
     return None
 
 
@@ -115,7 +125,7 @@ def _check_sms(sms: Sms) -> None:
 def test_known_sms_templates_are_discovered() -> None:
     names = {func.__name__ for func in _sms_templates()}
 
-    assert {"office_reminder_sms", "office_cancelled_sms"} <= names
+    assert {"office_reminder_sms", "office_cancelled_sms", "account_approved_sms", "recovery_code_sms"} <= names
 
 
 @pytest.mark.parametrize("func", _sms_templates(), ids=lambda func: func.__name__)
@@ -171,6 +181,15 @@ def _cancelled(full_name: str = "Nguyễn Văn An") -> Email:
 
 
 EMAILS = {"office_reminder_email": _reminder, "office_cancelled_email": _cancelled}
+ACCOUNT_EMAILS = {
+    "account_approved_email": lambda: templates.account_approved_email("Nguyễn Văn An", "0123456789", "34679ACDEFGH"),
+    "temporary_password_email": lambda: templates.temporary_password_email(
+        "Nguyễn Văn An", "0123456789", "34679ACDEFGH"
+    ),
+    "password_reminder_email": lambda: templates.password_reminder_email(
+        "Nguyễn Văn An", "0123456789", date(2026, 12, 31), 7
+    ),
+}
 
 
 def test_every_email_template_is_covered() -> None:
@@ -180,7 +199,21 @@ def test_every_email_template_is_covered() -> None:
         if name.endswith("_email") and not name.startswith("_") and func.__module__ == templates.__name__
     }
 
-    assert names == set(EMAILS)
+    assert names == set(EMAILS) | set(ACCOUNT_EMAILS)
+
+
+@pytest.mark.parametrize("build", ACCOUNT_EMAILS.values(), ids=ACCOUNT_EMAILS.keys())
+def test_account_emails_are_bilingual_and_name_the_account(build: Callable[[], Email]) -> None:
+    mail = build()
+    assert mail.subject.startswith("BHXH Việt Nam")
+    for part in (mail.text, mail.html):
+        assert "Kính gửi Nguyễn Văn An" in part and "Dear Nguyen Van An" in part
+        assert "0123456789" in part
+
+
+def test_password_expired_email_differs_from_the_reminder() -> None:
+    expired = templates.password_reminder_email("An", "0123456789", date(2026, 12, 31), 0)
+    assert "hết hạn hôm nay" in expired.text and "expired today" in expired.text
 
 
 @pytest.mark.parametrize("build", EMAILS.values(), ids=EMAILS.keys())

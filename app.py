@@ -314,3 +314,99 @@ def password_age_job(event: Any) -> dict[str, Any]:
     report = run_job("password-age", deps, vn_today(now), now)
     logger.info("job done", extra={"job": "password-age", **report})
     return report
+
+
+# --- officer desk ----------------------------------------------------------------------
+
+
+def _officer(call: Call) -> Any:
+    from chalicelib.services.officer_desk import Officer
+
+    caller = call.caller()
+    return Officer(caller.username, caller.roles, caller.office_code, caller.province_code)
+
+
+@api.route("/v1/declarations", methods=["GET"], authorizer=session_authorizer)
+def lookup(call: Call) -> ViewResult:
+    from chalicelib.services.lookup_declarations import lookup_declarations
+
+    deps = container()
+    return 200, {"items": lookup_declarations(deps, call.query, deps.clock())}
+
+
+@api.route("/v1/declarations/paper", methods=["POST"], idempotent=True, authorizer=session_authorizer)
+def submit_paper(call: Call) -> ViewResult:
+    from chalicelib.services.lookup_declarations import summary
+    from chalicelib.services.submit_paper_declaration import submit_paper_declaration
+
+    deps = container()
+    now = deps.clock()
+    declaration = submit_paper_declaration(deps, call.json(), _officer(call), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="PaperDeclarationsReceived", unit=MetricUnit.Count, value=1)
+    return 201, summary(declaration, now)
+
+
+@api.route("/v1/declarations/{declaration_id}/receive", methods=["POST"], authorizer=session_authorizer)
+def receive(call: Call, declaration_id: str) -> ViewResult:
+    from chalicelib.services.lookup_declarations import summary
+    from chalicelib.services.receive_declaration import receive_declaration
+
+    deps = container()
+    now = deps.clock()
+    received, _ = receive_declaration(
+        deps, declaration_id, call.json(), _officer(call), now, trace_id=call.correlation_id
+    )
+    return 200, summary(received, now)
+
+
+@api.route("/v1/declarations/{declaration_id}/approve", methods=["POST"], authorizer=session_authorizer)
+def approve(call: Call, declaration_id: str) -> ViewResult:
+    from chalicelib.services.approve_declaration import approve_declaration
+    from chalicelib.services.lookup_declarations import summary
+
+    deps = container()
+    now = deps.clock()
+    approved = approve_declaration(deps, declaration_id, _officer(call), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="DeclarationsApproved", unit=MetricUnit.Count, value=1)
+    return 200, summary(approved, now)
+
+
+@api.route("/v1/declarations/{declaration_id}/reject", methods=["POST"], authorizer=session_authorizer)
+def reject(call: Call, declaration_id: str) -> ViewResult:
+    from chalicelib.services.lookup_declarations import summary
+    from chalicelib.services.reject_declaration import reject_declaration
+
+    deps = container()
+    now = deps.clock()
+    rejected = reject_declaration(deps, declaration_id, call.json(), _officer(call), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="DeclarationsRejected", unit=MetricUnit.Count, value=1)
+    return 200, {**summary(rejected, now), "reasons": list(rejected.reasons), "note": rejected.note}
+
+
+@api.route("/v1/declarations/overdue", authorizer=session_authorizer)
+def overdue(call: Call) -> ViewResult:
+    from chalicelib.services.lookup_declarations import summary
+    from chalicelib.services.overdue_dossiers import overdue_for
+
+    deps = container()
+    now = deps.clock()
+    return 200, {"items": [summary(d, now) for d in overdue_for(deps, _officer(call), now)]}
+
+
+@api.route("/v1/declarations/{declaration_id}/history", authorizer=session_authorizer)
+def history(call: Call, declaration_id: str) -> ViewResult:
+    from chalicelib.services.declaration_history import declaration_history
+
+    return 200, {"items": declaration_history(container(), declaration_id)}
+
+
+@app.schedule(Cron(0, 0, "*", "*", "?", "*"))
+def overdue_digest_job(event: Any) -> dict[str, Any]:
+    """07:00 Asia/Ho_Chi_Minh: each office's supervisors get the dossiers overdue and due tomorrow."""
+    from chalicelib.jobs import run_job
+
+    deps = container()
+    now = deps.clock()
+    report = run_job("overdue-digest", deps, vn_today(now), now)
+    logger.info("job done", extra={"job": "overdue-digest", **report})
+    return report

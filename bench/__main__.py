@@ -59,6 +59,18 @@ def _dynamodb(shared: Shared) -> list[Figure]:
     return api_calls.run(shared.quick)
 
 
+def _password_age(shared: Shared) -> list[Figure]:
+    from . import password_age
+
+    return password_age.run(shared.quick)
+
+
+def _sign_in(shared: Shared) -> list[Figure]:
+    from . import sign_in
+
+    return sign_in.run(shared.quick)
+
+
 def _throughput(shared: Shared) -> list[Figure]:
     from .data import DataFiles
     from .emulator import Emulator
@@ -86,7 +98,8 @@ class Group:
     figures: tuple[str, ...]
 
 
-# In this order: the in-process moto of ``dynamodb_requests`` must not overlap the moto server.
+# In this order: the in-process moto of ``dynamodb_requests``, ``password_age`` and
+# ``sign_in`` must not overlap the moto server.
 GROUPS = (
     Group("cold_start", _cold_start, ("cold_start_ratio", "cold_start_app_ms", "cold_start_baseline_ms")),
     Group(
@@ -97,6 +110,27 @@ GROUPS = (
             "dynamodb_requests_per_office_submission_cold",
             "sqs_requests_per_office_submission",
             "dynamodb_requests_per_status_read",
+        ),
+    ),
+    Group(
+        "password_age",
+        _password_age,
+        (
+            "password_age_reads_per_due",
+            "password_age_scans",
+            "password_age_time_ratio_100k_vs_10k",
+            "password_age_time_ratio_10k_vs_1k",
+        ),
+    ),
+    Group(
+        "sign_in",
+        _sign_in,
+        (
+            "login_latency_p50_ms",
+            "login_latency_p95_ms",
+            "login_failure_latency_ratio",
+            "dynamodb_requests_per_login",
+            "dynamodb_requests_per_authorized_request",
         ),
     ),
     Group(

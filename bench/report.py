@@ -13,13 +13,19 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 @dataclass(frozen=True)
 class Target:
-    op: Literal["<=", ">="]
+    op: Literal["<=", ">=", "between"]
     value: float
+    high: float | None = None  # "between": value <= figure <= high
 
     def met(self, value: float) -> bool:
+        if self.op == "between":
+            assert self.high is not None
+            return self.value <= value <= self.high
         return value <= self.value if self.op == "<=" else value >= self.value
 
     def __str__(self) -> str:
+        if self.op == "between":
+            return f"between {self.value:g} and {self.high:g}"
         return f"{self.op} {self.value:g}"
 
 
@@ -50,6 +56,7 @@ class Figure:
             "target": str(self.target) if self.target else None,
             "target_op": self.target.op if self.target else None,
             "target_value": self.target.value if self.target else None,
+            **({"target_high": self.target.high} if self.target and self.target.high is not None else {}),
             "passed": self.passed,
             "details": self.details,
         }

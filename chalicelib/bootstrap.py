@@ -66,7 +66,7 @@ class Container:
     def declarations(self) -> DeclarationStore:
         from .adapters.declaration_store import DynamoDeclarationStore
 
-        return DynamoDeclarationStore(self._pynamodb, self.settings.expiry_shards)
+        return DynamoDeclarationStore(self._pynamodb, self.settings.expiry_shards, self.settings.password_shards)
 
     @cached_property
     def _sqs(self) -> Any:

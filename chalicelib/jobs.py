@@ -24,9 +24,16 @@ def _password_age(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
     return asdict(run_password_age(deps, as_of, now))
 
 
+def _overdue_digest(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
+    from .services.overdue_dossiers import send_overdue_digest
+
+    return asdict(send_overdue_digest(deps, as_of, now))
+
+
 JOBS: dict[str, Callable[[Deps, date, datetime], dict[str, Any]]] = {
     "office-reminders": _office_reminders,
     "password-age": _password_age,
+    "overdue-digest": _overdue_digest,
 }
 
 

@@ -23,7 +23,7 @@ from chalicelib.domain.account import (
     lock_delay,
     password_expiry_day,
 )
-from chalicelib.domain.declaration import AWAITING_OFFICE, Declaration, GuardKey, expiry_day
+from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
 from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
 from chalicelib.domain.notification import (
     PERMANENT_FAILURE,
@@ -38,6 +38,7 @@ from chalicelib.domain.passwords import Hasher
 from chalicelib.services.ports import (
     ConcurrentChangeError,
     CounterCodeTakenError,
+    Decision,
     Office,
     Participant,
     PasswordDue,
@@ -58,7 +59,9 @@ class FakeDeclarationStore:
         self.items: dict[str, Declaration] = {}
         self.guards: dict[str, _Guard] = {}
         self.audit: list[AuditEvent] = []
-        self._lock = threading.Lock()
+        self.accounts: FakeAccountStore | None = None  # wired by FakeDeps: decisions issue accounts
+        self.outbox: FakeOutbox | None = None
+        self._lock = threading.RLock()
 
     def create(
         self,
@@ -94,6 +97,58 @@ class FakeDeclarationStore:
         for item in list(self.items.values()):
             if item.status == AWAITING_OFFICE and item.expires_at is not None and expiry_day(item.expires_at) == day:
                 yield item
+
+    def find_by_code(self, code: str) -> list[Declaration]:
+        return [d for d in self.items.values() if d.code == code]
+
+    def find_by_id_number(self, id_number: str) -> list[Declaration]:
+        found = [d for d in self.items.values() if d.id_number == id_number]
+        return sorted(found, key=lambda d: d.created_at, reverse=True)
+
+    def receive(
+        self, before: Declaration, after: Declaration, guard_keys: list[str], audit: list[AuditEvent], *, now: datetime
+    ) -> None:
+        with self._lock:
+            current = self.items.get(before.id)
+            if current is None or current.status != before.status or current.is_expired(now):
+                raise ConcurrentChangeError()
+            self.items[before.id] = after
+            for key in guard_keys:
+                if key in self.guards and self.guards[key].owner == before.id:
+                    self.guards[key] = _Guard(before.id, None)
+            self.audit.extend(audit)
+
+    def decide(self, decision: Decision) -> None:
+        with self._lock:
+            current = self.items.get(decision.before.id)
+            if current is None or current.status != decision.before.status:
+                raise ConcurrentChangeError()
+            if decision.account is not None:
+                assert self.accounts is not None
+                if decision.account.username in self.accounts.accounts or any(
+                    key in self.accounts.guards for key in decision.account_guards
+                ):
+                    raise AccountExistsError()
+                self.accounts.accounts[decision.account.username] = decision.account
+                self.accounts.guards.update(decision.account_guards)
+            self.items[decision.before.id] = decision.after
+            for key in decision.open_guards:
+                if key in self.guards and self.guards[key].owner == decision.before.id:
+                    del self.guards[key]
+            if self.outbox is not None:
+                self.outbox.record(decision.notices, [])
+            self.audit.extend(decision.audit)
+
+    def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
+        found = [
+            d
+            for d in self.items.values()
+            if d.status == RECEIVED and d.received_office == office_code and d.due_by and d.due_by <= due_until
+        ]
+        return sorted(found, key=lambda d: (d.due_by or date.max, d.id))
+
+    def history(self, declaration_id: str) -> list[AuditEvent]:
+        return sorted((e for e in self.audit if e.subject == declaration_id), key=lambda e: e.event_id)
 
 
 @dataclass
@@ -334,6 +389,12 @@ class FakeAccountStore:
                 recovery = replace(current.recovery, tries=current.recovery.tries + 1)
                 self.accounts[account.username] = current.with_changes(recovery=recovery)
 
+    def staff_of_office(self, office_code: str) -> list[Account]:
+        return sorted(
+            (a for a in self.accounts.values() if a.office_code == office_code and set(a.roles) - {"citizen"}),
+            key=lambda a: a.username,
+        )
+
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]:
         for account in list(self.accounts.values()):
             if password_expiry_day(account) == day:
@@ -372,3 +433,5 @@ class FakeDeps:
 
     def __post_init__(self) -> None:
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)
+        self.declarations.accounts = self.accounts
+        self.declarations.outbox = self.outbox

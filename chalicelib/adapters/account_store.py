@@ -10,6 +10,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import UpdateError
 
 from ..domain.account import (
+    CITIZEN,
     PASSWORD_HISTORY,
     PASSWORD_MAX_AGE,
     RECOVERY_CODE_LIFETIME,
@@ -74,41 +75,45 @@ def session_from_model(item: SessionModel) -> Session:
     )
 
 
+def password_shard(account: Account, temporary: bool, set_at: datetime, shards: int) -> str | None:
+    """Key of the sparse password-expiry index (None for temporary passwords)."""
+    from ..domain.declaration import expiry_partition, shard_for
+
+    day = password_expiry_day(account.with_changes(temporary=temporary, password_set_at=set_at))
+    return None if day is None else expiry_partition(day, shard_for(account.username, shards))
+
+
+def account_model(account: Account, shards: int) -> AccountModel:
+    return AccountModel(
+        account.username,
+        full_name=account.full_name,
+        phone=account.phone,
+        email=account.email,
+        identity_key=account.identity_key,
+        roles=set(account.roles),
+        office_code=account.office_code,
+        province_code=account.province_code,
+        password_hash=account.password_hash,
+        password_set_at=_utc(account.password_set_at),
+        temporary=account.temporary,
+        password_history=list(account.password_history),
+        password_expiry_shard=password_shard(account, account.temporary, account.password_set_at, shards),
+        staff_office=account.office_code if set(account.roles) - {CITIZEN} else None,
+        failed_logins=0,
+        created_at=_utc(account.created_at),
+    )
+
+
 class DynamoAccountStore:
     def __init__(self, connection: Connection, shards: int) -> None:
         self._connection = connection
         self._shards = shards
 
-    def _shard(self, account: Account, temporary: bool, set_at: datetime) -> str | None:
-        from ..domain.declaration import expiry_partition, shard_for
-
-        day = password_expiry_day(account.with_changes(temporary=temporary, password_set_at=set_at))
-        return None if day is None else expiry_partition(day, shard_for(account.username, self._shards))
-
-    def _model(self, account: Account) -> AccountModel:
-        return AccountModel(
-            account.username,
-            full_name=account.full_name,
-            phone=account.phone,
-            email=account.email,
-            identity_key=account.identity_key,
-            roles=set(account.roles),
-            office_code=account.office_code,
-            province_code=account.province_code,
-            password_hash=account.password_hash,
-            password_set_at=_utc(account.password_set_at),
-            temporary=account.temporary,
-            password_history=list(account.password_history),
-            password_expiry_shard=self._shard(account, account.temporary, account.password_set_at),
-            failed_logins=0,
-            created_at=_utc(account.created_at),
-        )
-
     def create(
         self, account: Account, guard_keys: list[str], notices: list[Notification], audit: list[AuditEvent]
     ) -> None:
         tx = LabelledTransaction(self._connection)
-        tx.save("account", self._model(account), condition=AccountModel.username.does_not_exist())
+        tx.save("account", account_model(account, self._shards), condition=AccountModel.username.does_not_exist())
         for key in guard_keys:
             tx.save("guard", GuardModel(key, owner=account.username), condition=GuardModel.key.does_not_exist())
         for notice in notices:
@@ -206,7 +211,7 @@ class DynamoAccountStore:
 
     def _password_actions(self, account: Account, new_hash: str, temporary: bool, now: datetime) -> list[Any]:
         history = [account.password_hash, *account.password_history][:PASSWORD_HISTORY]
-        shard = self._shard(account, temporary, now)
+        shard = password_shard(account, temporary, now, self._shards)
         return [
             AccountModel.password_hash.set(new_hash),
             AccountModel.password_set_at.set(_utc(now)),
@@ -286,6 +291,9 @@ class DynamoAccountStore:
         AccountModel(account.username).update(
             actions=[AccountModel.recovery_tries.add(1)], condition=AccountModel.recovery_code_hash.exists()
         )
+
+    def staff_of_office(self, office_code: str) -> list[Account]:
+        return [account_from_model(item) for item in AccountModel.by_staff_office.query(office_code)]
 
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]:
         from ..domain.declaration import expiry_partition

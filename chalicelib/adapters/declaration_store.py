@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.connection import Connection
 
 from ..domain.declaration import (
+    RECEIVED,
     Declaration,
     GuardKey,
     expiry_day,
@@ -18,9 +19,9 @@ from ..domain.declaration import (
 from ..domain.errors import AccountExistsError, OpenDeclarationExistsError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent
-from ..services.ports import CounterCodeTakenError
+from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, Decision
 from .audit import audit_model
-from .models import AuditModel, DeclarationModel, GuardModel
+from .models import AccountModel, AuditModel, DeclarationModel, GuardModel
 from .transactions import LabelledTransaction, TransactionCancelled
 
 
@@ -47,8 +48,23 @@ def to_model(declaration: Declaration, shards: int) -> DeclarationModel:
         expires_at=_utc(declaration.expires_at),
         expiry_shard=shard,
         received_at=_utc(declaration.received_at),
+        received_office=declaration.received_office,
+        received_by=declaration.received_by,
+        due_by=declaration.due_by.isoformat() if declaration.due_by else None,
+        due_office=declaration.received_office if declaration.status == RECEIVED else None,
         decided_at=_utc(declaration.decided_at),
+        decided_by=declaration.decided_by,
+        reasons=list(declaration.reasons) or None,
+        note=declaration.note,
+        registry=dict(declaration.registry) if declaration.registry is not None else None,
     )
+
+
+def _raw_map(raw: Any) -> dict[str, str] | None:
+    if raw is None:
+        return None
+    data = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw)
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def _form_from_raw(raw: Any) -> Form01:
@@ -67,14 +83,22 @@ def from_model(item: DeclarationModel) -> Declaration:
         confirmed_at=item.confirmed_at,
         expires_at=item.expires_at,
         received_at=item.received_at,
+        received_office=item.received_office,
+        received_by=item.received_by,
+        due_by=date.fromisoformat(item.due_by) if item.due_by else None,
         decided_at=item.decided_at,
+        decided_by=item.decided_by,
+        reasons=tuple(item.reasons or ()),
+        note=item.note,
+        registry=_raw_map(item.registry),
     )
 
 
 class DynamoDeclarationStore:
-    def __init__(self, connection: Connection, shards: int) -> None:
+    def __init__(self, connection: Connection, shards: int, password_shards: int = 16) -> None:
         self._connection = connection
         self._shards = shards
+        self._password_shards = password_shards
 
     def create(
         self,
@@ -120,6 +144,120 @@ class DynamoDeclarationStore:
         for shard in range(self._shards):
             for item in DeclarationModel.by_expiry_day.query(expiry_partition(day, shard)):
                 yield from_model(item)
+
+    def _get_many(self, ids: list[str]) -> list[Declaration]:
+        found = [from_model(item) for item in DeclarationModel.batch_get(ids)] if ids else []
+        return sorted(found, key=lambda d: d.created_at, reverse=True)
+
+    def find_by_code(self, code: str) -> list[Declaration]:
+        return self._get_many([item.id for item in DeclarationModel.by_code.query(code, limit=10)])
+
+    def find_by_id_number(self, id_number: str) -> list[Declaration]:
+        items = DeclarationModel.by_id_number.query(id_number, scan_index_forward=False, limit=20)
+        return self._get_many([item.id for item in items])
+
+    def receive(
+        self, before: Declaration, after: Declaration, guard_keys: list[str], audit: list[AuditEvent], *, now: datetime
+    ) -> None:
+        if not (after.received_at and after.received_office and after.received_by and after.due_by):
+            raise ValueError("a received declaration names when, where, by whom and its due date")
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "declaration",
+            DeclarationModel(before.id),
+            actions=[
+                DeclarationModel.status.set(after.status),
+                DeclarationModel.received_at.set(after.received_at.astimezone(UTC)),
+                DeclarationModel.received_office.set(after.received_office),
+                DeclarationModel.received_by.set(after.received_by),
+                DeclarationModel.due_by.set(after.due_by.isoformat()),
+                DeclarationModel.due_office.set(after.received_office),
+                DeclarationModel.expires_at.remove(),  # no TTL once the dossier is at the office
+                DeclarationModel.expiry_shard.remove(),
+            ],
+            condition=(DeclarationModel.status == before.status) & (DeclarationModel.expires_at > _utc(now)),
+        )
+        for key in guard_keys:
+            tx.update(
+                "guard",
+                GuardModel(key),
+                actions=[GuardModel.expires_at.remove()],
+                condition=GuardModel.owner == before.id,
+            )
+        for event in audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise ConcurrentChangeError() from cancelled
+
+    def decide(self, decision: Decision) -> None:
+        from .account_store import account_model
+        from .models import NotificationModel
+        from .outbox import notification_model
+
+        after = decision.after
+        if not (after.decided_at and after.decided_by):
+            raise ValueError("a decision names when and by whom")
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "declaration",
+            DeclarationModel(after.id),
+            actions=[
+                DeclarationModel.status.set(after.status),
+                DeclarationModel.decided_at.set(after.decided_at.astimezone(UTC)),
+                DeclarationModel.decided_by.set(after.decided_by),
+                *([DeclarationModel.reasons.set(list(after.reasons))] if after.reasons else []),
+                *([DeclarationModel.note.set(after.note)] if after.note else []),
+                DeclarationModel.due_office.remove(),
+            ],
+            condition=DeclarationModel.status == decision.before.status,
+        )
+        for key in decision.open_guards:
+            tx.delete("guard", GuardModel(key), condition=GuardModel.owner == after.id)
+        if decision.account is not None:
+            tx.save(
+                "account",
+                account_model(decision.account, self._password_shards),
+                condition=AccountModel.username.does_not_exist(),
+            )
+            for key in decision.account_guards:
+                owner = GuardModel(key, owner=decision.account.username)
+                tx.save("account_guard", owner, condition=GuardModel.key.does_not_exist())
+        for notice in decision.notices:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        for event in decision.audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if "declaration" in cancelled.failed:
+                raise ConcurrentChangeError() from cancelled
+            if cancelled.failed & {"account", "account_guard"}:
+                raise AccountExistsError() from cancelled
+            raise ConcurrentChangeError() from cancelled
+
+    def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
+        items = DeclarationModel.by_office_due.query(
+            office_code, DeclarationModel.due_by <= due_until.isoformat(), limit=500
+        )
+        return [from_model(item) for item in items]
+
+    def history(self, declaration_id: str) -> list[AuditEvent]:
+        return [
+            AuditEvent(
+                subject=item.subject,
+                event_id=item.event_id,
+                from_status=item.from_status,
+                to_status=item.to_status,
+                actor=item.actor,
+                channel=item.channel,
+                at=item.at,
+                office_code=item.office_code,
+                trace_id=item.trace_id,
+            )
+            for item in AuditModel.query(declaration_id)
+        ]
 
 
 def declaration_from_stream_image(image: dict[str, Any]) -> Declaration:

@@ -62,6 +62,17 @@ class ByExpiryDayIndex(GlobalSecondaryIndex["DeclarationModel"]):
     expires_at = TTLAttribute(range_key=True)
 
 
+class ByOfficeDueIndex(GlobalSecondaryIndex["DeclarationModel"]):
+    """Sparse: received dossiers awaiting a decision, by office and due date."""
+
+    class Meta:
+        index_name = "by_office_due"
+        projection = AllProjection()
+
+    due_office = UnicodeAttribute(hash_key=True)
+    due_by = UnicodeAttribute(range_key=True)
+
+
 class DeclarationModel(Model):
     class Meta(_Meta):
         stream_view_type = "NEW_AND_OLD_IMAGES"
@@ -79,11 +90,20 @@ class DeclarationModel(Model):
     expires_at = TTLAttribute(null=True)
     expiry_shard = UnicodeAttribute(null=True)
     received_at = UTCDateTimeAttribute(null=True)
+    received_office = UnicodeAttribute(null=True)
+    received_by = UnicodeAttribute(null=True)
+    due_by = UnicodeAttribute(null=True)  # YYYY-MM-DD, Vietnam
+    due_office = UnicodeAttribute(null=True)  # set while a received dossier awaits a decision
     decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    reasons = ListAttribute[str](null=True)
+    note = UnicodeAttribute(null=True)
+    registry = MapAttribute[str, Any](null=True)
 
     by_code = ByCodeIndex()
     by_id_number = ByIdNumberIndex()
     by_expiry_day = ByExpiryDayIndex()
+    by_office_due = ByOfficeDueIndex()
 
 
 class GuardModel(Model):
@@ -201,6 +221,17 @@ class ByPasswordExpiryIndex(GlobalSecondaryIndex["AccountModel"]):
     username = UnicodeAttribute(range_key=True)
 
 
+class ByStaffOfficeIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Sparse: staff accounts by office (whom to tell about overdue dossiers)."""
+
+    class Meta:
+        index_name = "by_staff_office"
+        projection = AllProjection()
+
+    staff_office = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
 class AccountModel(Model):
     class Meta(_Meta):
         pass
@@ -225,8 +256,10 @@ class AccountModel(Model):
     recovery_tries = NumberAttribute(null=True)
     recovery_window = ListAttribute[str](null=True)  # ISO times of the codes sent in the last hour
     created_at = UTCDateTimeAttribute()
+    staff_office = UnicodeAttribute(null=True)  # staff only: their office
 
     by_password_expiry = ByPasswordExpiryIndex()
+    by_staff_office = ByStaffOfficeIndex()
 
 
 class SessionsByUserIndex(GlobalSecondaryIndex["SessionModel"]):

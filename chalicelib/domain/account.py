@@ -137,10 +137,23 @@ RESTRICTED_ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/auth/password": ("POST",),
     "/v1/auth/logout": ("POST",),
 }
+DESK_READ_ROUTES: dict[str, tuple[str, ...]] = {
+    "/v1/declarations": ("GET",),
+    "/v1/declarations/overdue": ("GET",),
+    "/v1/declarations/*/history": ("GET",),
+}
+DESK_ROUTES: dict[str, tuple[str, ...]] = {
+    **DESK_READ_ROUTES,
+    "/v1/declarations/paper": ("POST",),
+    "/v1/declarations/*/receive": ("POST",),
+    "/v1/declarations/*/approve": ("POST",),
+    "/v1/declarations/*/reject": ("POST",),
+    "/v1/accounts/*/reissue": ("POST",),
+}
 ROLE_ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
     CITIZEN: dict(RESTRICTED_ROUTES),
-    OFFICER: {**RESTRICTED_ROUTES, "/v1/accounts/*/reissue": ("POST",)},
-    SUPERVISOR: dict(RESTRICTED_ROUTES),
+    OFFICER: {**RESTRICTED_ROUTES, **DESK_ROUTES},
+    SUPERVISOR: {**RESTRICTED_ROUTES, **DESK_READ_ROUTES},
     REPORTER: dict(RESTRICTED_ROUTES),
     ADMIN: {**RESTRICTED_ROUTES, "/v1/accounts/*/reissue": ("POST",)},
 }

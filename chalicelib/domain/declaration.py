@@ -5,7 +5,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
 
 from .form01 import Form01
 
@@ -54,8 +53,15 @@ class Declaration:
     confirmed_at: datetime
     expires_at: datetime | None = None
     received_at: datetime | None = None
+    received_office: str | None = None
+    received_by: str | None = None
+    due_by: date | None = None
     decided_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    decided_by: str | None = None
+    reasons: tuple[str, ...] = ()
+    note: str | None = None
+    # The registry record as read when the declaration arrived (None: not found).
+    registry: dict[str, str] | None = field(default=None, compare=False)
 
     @property
     def office_code(self) -> str:
@@ -75,6 +81,27 @@ class Declaration:
 
     def with_status(self, status: str) -> Declaration:
         return replace(self, status=status)
+
+
+def new_paper_declaration(
+    form: Form01, *, declaration_id: str, code: str, now: datetime, officer: str, office_code: str, due_by: date
+) -> Declaration:
+    """A paper Form 01 typed in at the counter: received at once, to be
+    decided within 3 working days."""
+    received = now.astimezone(UTC).replace(microsecond=0)
+    return Declaration(
+        id=declaration_id,
+        code=code,
+        channel=CHANNEL_PAPER,
+        status=RECEIVED,
+        form=form,
+        created_at=received,
+        confirmed_at=received,
+        received_at=received,
+        received_office=office_code,
+        received_by=officer,
+        due_by=due_by,
+    )
 
 
 def new_office_declaration(form: Form01, *, declaration_id: str, code: str, now: datetime) -> Declaration:

@@ -129,3 +129,41 @@ class RecoveryCodeInvalidError(DomainError):
 class ConflictError(DomainError):
     code = "conflict"
     status = 409
+
+
+class ForbiddenError(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class OtherOfficeError(DomainError):
+    """Officers decide only the dossiers received at their own office."""
+
+    code = "other_office"
+    status = 403
+
+
+class AlreadyDecidedError(DomainError):
+    code = "already_decided"
+    status = 409
+
+
+class AlreadyReceivedError(DomainError):
+    code = "already_received"
+    status = 409
+
+
+class NotReceivedError(DomainError):
+    """The dossier must be received (ID checked) before a decision."""
+
+    code = "not_received"
+    status = 409
+
+
+class RegistryMismatchError(DomainError):
+    code = "registry_mismatch"
+    status = 409
+
+    def __init__(self, differences: list[dict[str, str | None]]) -> None:
+        super().__init__(", ".join(str(d["field"]) for d in differences))
+        self.differences = differences

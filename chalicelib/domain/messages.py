@@ -55,6 +55,21 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Dữ liệu vừa được thay đổi bởi một yêu cầu khác, vui lòng thử lại",
         "The data was just changed by another request; please try again",
     ),
+    "forbidden": ("Bạn không có quyền thực hiện thao tác này", "You may not do this"),
+    "other_office": (
+        "Hồ sơ được tiếp nhận tại cơ quan BHXH khác; chỉ cán bộ của cơ quan đó được quyết định",
+        "The dossier was received at another office; only that office's officers may decide it",
+    ),
+    "already_decided": ("Hồ sơ đã được quyết định", "The dossier has already been decided"),
+    "already_received": ("Hồ sơ đã được tiếp nhận", "The dossier has already been received"),
+    "not_received": (
+        "Hồ sơ chưa được tiếp nhận: cần kiểm tra giấy tờ tùy thân trước khi quyết định",
+        "The dossier has not been received: check the ID document before deciding",
+    ),
+    "registry_mismatch": (
+        "Thông tin kê khai khác với dữ liệu BHXH; chưa thể phê duyệt",
+        "The declaration differs from BHXH's records; it cannot be approved yet",
+    ),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
         "Something went wrong on our side; please try again later or call 1900 9068",
@@ -91,6 +106,11 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "missing_column": ("Thiếu cột trong tệp CSV", "Column missing from the CSV file"),
     "unknown_office": ("Không có cơ quan BHXH với mã này", "No BHXH office has this code"),
     "wrong_password": ("Mật khẩu hiện tại không đúng", "The current password is not correct"),
+    "document_mismatch": (
+        "Giấy tờ xuất trình không khớp với tờ khai",
+        "The document shown does not match the declaration",
+    ),
+    "required_one_of": ("Cần nhập một trong: {fields}", "Give one of: {fields}"),
     "invalid": ("Không hợp lệ", "Not valid"),
     "password_too_short": ("Mật khẩu phải có ít nhất {min} ký tự", "The password must have at least {min} characters"),
     "password_too_long": (

@@ -235,3 +235,69 @@ def recovery_code_sms(code: str) -> Sms:
         f"BHXH VN: Ma khoi phuc mat khau: {code} (hieu luc 5 phut). Khong cung cap ma nay cho bat ky ai. "
         f"HT {HOTLINE_SMS}"
     )
+
+
+# --- officer desk: rejection, overdue digest -------------------------------------------
+
+
+def rejection_sms(code: str, first_reason: str, more: int) -> Sms:
+    extra = f" (+{more})" if more else ""
+    return _sms(
+        f"BHXH VN: Ho so DK giao dich dien tu ma {code} khong duoc chap nhan: {first_reason}{extra}. "
+        f"Lien he BHXH gan nhat hoac HT {HOTLINE_SMS}"
+    )
+
+
+def rejection_email(
+    full_name: str,
+    code: str,
+    reasons: list[tuple[str, str, str, str]],
+    note: str | None,
+    office: tuple[str, str, str] | None,
+) -> Email:
+    """``reasons``: (what, what to fix) in Vietnamese then English;
+    ``office``: the nearest office's name, address and phone."""
+    vi = [
+        f"Kính gửi {full_name},",
+        f"Hồ sơ đăng ký sử dụng phương thức giao dịch điện tử mã {code} của Ông/Bà không được chấp nhận.",
+        *[f"• {what} — cần làm: {fix}" for what, fix, _, _ in reasons],
+    ]
+    en = [
+        f"Dear {unaccent(full_name)},",
+        f"Your e-transaction registration with code {code} was not accepted.",
+        *[f"• {what} — to do: {fix}" for _, _, what, fix in reasons],
+    ]
+    if note:
+        vi.append(f"Ghi chú của cán bộ: {note}")
+        en.append(f"Officer's note: {note}")
+    if office is not None:
+        name, address, phone = office
+        vi.append(f"Cơ quan BHXH gần nhất: {name}, {address}, điện thoại {phone}.")
+        en.append(f"Nearest BHXH office: {unaccent(name)}, {unaccent(address)}, phone {phone}.")
+    vi.append(f"Tra cứu cơ quan BHXH gần nhất: {OFFICE_LOOKUP_URL}. Tổng đài hỗ trợ: {HOTLINE}.")
+    en.append(f"Find the nearest BHXH office: {OFFICE_LOOKUP_URL}. Hotline: {HOTLINE}.")
+    return _email(f"BHXH Việt Nam: hồ sơ đăng ký giao dịch điện tử {code} không được chấp nhận", vi, en)
+
+
+def overdue_digest_email(
+    office_name: str, as_of: date, overdue: list[tuple[str, date]], due_tomorrow: list[str]
+) -> Email:
+    """To an office's supervisors: paper and office dossiers past or at their
+    3-working-day limit (codes only: no personal data in email)."""
+    late = ", ".join(f"{code} (hạn {_vn_date(due)})" for code, due in overdue) or "không có"
+    late_en = ", ".join(f"{code} (due {_vn_date(due)})" for code, due in overdue) or "none"
+    soon = ", ".join(due_tomorrow) or "không có"
+    soon_en = ", ".join(due_tomorrow) or "none"
+    return _email(
+        f"BHXH Việt Nam: {len(overdue)} hồ sơ quá hạn, {len(due_tomorrow)} hồ sơ đến hạn ngày mai ({office_name})",
+        [
+            f"Báo cáo ngày {_vn_date(as_of)} của {office_name}.",
+            f"Hồ sơ quá hạn 3 ngày làm việc ({len(overdue)}): {late}.",
+            f"Hồ sơ đến hạn ngày mai ({len(due_tomorrow)}): {soon}.",
+        ],
+        [
+            f"Report of {_vn_date(as_of)} for {unaccent(office_name)}.",
+            f"Dossiers past their 3 working days ({len(overdue)}): {late_en}.",
+            f"Dossiers due tomorrow ({len(due_tomorrow)}): {soon_en}.",
+        ],
+    )

@@ -27,7 +27,18 @@ def account_guards(holder: AccountHolder) -> list[str]:
     return [f"account#bhxh#{holder.username}", f"account#{holder.identity_key}"]
 
 
-def issue_account(
+@dataclass(frozen=True)
+class PreparedAccount:
+    """An account ready to be written, with what goes in the same transaction."""
+
+    account: Account
+    temporary_password: str
+    guard_keys: list[str]
+    notices: list[Notification]
+    audit: AuditEvent
+
+
+def prepare_account(
     deps: Deps,
     holder: AccountHolder,
     *,
@@ -37,9 +48,9 @@ def issue_account(
     channel: str,
     notify: bool = True,
     trace_id: str | None = None,
-) -> Issued:
-    """One ``TransactWriteItems``: the account, its guards, its approval notices
-    and an audit event. ``AccountExistsError`` when the person has one already."""
+) -> PreparedAccount:
+    """Build (not write) the account: temporary password, its hash, the
+    approval notices carrying the password, and the audit event."""
     password = new_temporary_password()
     account = Account(
         username=holder.username,
@@ -78,6 +89,25 @@ def issue_account(
         office_code=holder.office_code,
         trace_id=trace_id,
     )
-    deps.accounts.create(account, account_guards(holder), notices, [audit])
-    deps.outbox.enqueue(notices)
-    return Issued(account, password, notices)
+    return PreparedAccount(account, password, account_guards(holder), notices, audit)
+
+
+def issue_account(
+    deps: Deps,
+    holder: AccountHolder,
+    *,
+    now: datetime,
+    source: str,
+    actor: str,
+    channel: str,
+    notify: bool = True,
+    trace_id: str | None = None,
+) -> Issued:
+    """One ``TransactWriteItems``: the account, its guards, its approval notices
+    and an audit event. ``AccountExistsError`` when the person has one already."""
+    prepared = prepare_account(
+        deps, holder, now=now, source=source, actor=actor, channel=channel, notify=notify, trace_id=trace_id
+    )
+    deps.accounts.create(prepared.account, prepared.guard_keys, prepared.notices, [prepared.audit])
+    deps.outbox.enqueue(prepared.notices)
+    return Issued(prepared.account, prepared.temporary_password, prepared.notices)

@@ -5,7 +5,7 @@ same contract tests run against both."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -43,6 +43,19 @@ class Participant:
     province_code: str
 
 
+@dataclass(frozen=True)
+class Decision:
+    """Everything one decision writes, atomically."""
+
+    before: Declaration
+    after: Declaration
+    open_guards: list[str]
+    notices: list[Notification]
+    audit: list[AuditEvent]
+    account: Account | None = None
+    account_guards: list[str] = field(default_factory=list)
+
+
 class CounterCodeTakenError(Exception):
     """The random counter code collided with an existing one; draw another."""
 
@@ -66,6 +79,28 @@ class DeclarationStore(Protocol):
 
     def expiring_on(self, day: date) -> Iterator[Declaration]:
         """Declarations still awaiting the office whose expiry falls on ``day`` (Vietnam)."""
+
+    def find_by_code(self, code: str) -> list[Declaration]: ...
+
+    def find_by_id_number(self, id_number: str) -> list[Declaration]: ...
+
+    def receive(
+        self, before: Declaration, after: Declaration, guard_keys: list[str], audit: list[AuditEvent], *, now: datetime
+    ) -> None:
+        """Record receipt if ``before`` is still awaiting the office and not
+        expired; the open-declaration guards lose their TTL. Otherwise
+        ``ConcurrentChangeError`` and nothing is written."""
+
+    def decide(self, decision: Decision) -> None:
+        """Apply a decision in one transaction (the declaration's status change
+        conditional on it still being received, the guards, the account when
+        approved, the notices and the audit event). ``ConcurrentChangeError``
+        when the status changed; ``AccountExistsError`` when the person has an account."""
+
+    def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
+        """Received dossiers of an office due on or before ``due_until``, oldest first."""
+
+    def history(self, declaration_id: str) -> list[AuditEvent]: ...
 
 
 @dataclass(frozen=True)
@@ -179,3 +214,5 @@ class AccountStore(Protocol):
     def record_recovery_try(self, account: Account) -> None: ...
 
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]: ...
+
+    def staff_of_office(self, office_code: str) -> list[Account]: ...

@@ -3,7 +3,7 @@ dossier at a BHXH office (notice 2659/BHXH-CNTT, section 2, steps 1-2)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +38,12 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
     office = deps.offices.get(form.office_code)
     if office is None:
         raise ValidationError([FieldError("office_code", "unknown_office")])
+    # Read once now, so the officer sees the differences when the dossier arrives.
+    participant = deps.registry.get(form.bhxh_code)
+    snapshot = asdict(participant) if participant else None
     for _ in range(CODE_ATTEMPTS):
         declaration = new_office_declaration(form, declaration_id=deps.new_id(), code=new_counter_code(), now=now)
+        declaration = replace(declaration, registry=snapshot)
         audit = AuditEvent(
             subject=declaration.id,
             event_id=f"{declaration.confirmed_at.isoformat()}#{AWAITING_OFFICE}",

@@ -21,6 +21,8 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from chalicelib.domain.account import OFFICER
+from tests.accounts import issue
 from tests.builders import FORM, form, other_person
 from tests.fakes import FakeClock
 
@@ -33,6 +35,8 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 MAX_BODY = 64 * 1024
+EMPTY_STATUSES = ("202", "204")
+NEW_PASSWORD = "Cây tre xanh bên dòng sông quê"
 
 
 # --- reading the document -------------------------------------------------------------
@@ -123,19 +127,25 @@ def test_info_version_is_the_package_version() -> None:
     assert SPEC["info"]["version"] == __version__
 
 
-def test_every_app_route_is_documented() -> None:
+def _app_routes() -> dict[tuple[str, str], Any]:
+    """(path, method) → Chalice route entry, for every HTTP route of the app."""
     from app import app
 
-    routes = {(path, method) for path, entries in app.routes.items() for method in entries if method != "OPTIONS"}
-    missing = routes - _operations()
+    return {
+        (path, method): entry
+        for path, entries in app.routes.items()
+        for method, entry in entries.items()
+        if method != "OPTIONS"
+    }
+
+
+def test_every_app_route_is_documented() -> None:
+    missing = set(_app_routes()) - _operations()
     assert not missing, f"routes missing from openapi.json: {sorted(missing)}"
 
 
 def test_every_documented_operation_is_an_app_route() -> None:
-    from app import app
-
-    routes = {(path, method) for path, entries in app.routes.items() for method in entries if method != "OPTIONS"}
-    extra = _operations() - routes
+    extra = _operations() - set(_app_routes())
     assert not extra, f"openapi.json documents operations the app lacks: {sorted(extra)}"
 
 
@@ -186,6 +196,51 @@ def test_problem_codes_are_documented_under_their_own_status() -> None:
             if statuses.get(code) != int(status):
                 misplaced.append(f"{method} {path} {status}: {code} is answered with {statuses.get(code)}")
     assert not misplaced, misplaced
+
+
+def test_pinned_field_codes_are_field_codes() -> None:
+    known = set(_component("FieldError")["properties"]["code"]["enum"])
+    unknown = {}
+    for path, method, status, _pointer, response in _problem_responses():
+        schema = response["content"][PROBLEM]["schema"]
+        errors = schema.get("properties", {}).get("errors", {})
+        pinned = set(errors.get("items", {}).get("properties", {}).get("code", {}).get("enum", []))
+        if pinned - known:
+            unknown[f"{method} {path} {status}"] = sorted(pinned - known)
+    assert not unknown, unknown
+
+
+def test_empty_responses_are_exactly_202_and_204() -> None:
+    """202 and 204 answer an empty body: documented without content; every other response has some."""
+    wrong = [
+        f"{method} {path} {status}"
+        for path, method, status, _pointer, response in _documented_responses()
+        if (status in EMPTY_STATUSES) == bool(response.get("content"))
+    ]
+    assert not wrong, wrong
+
+
+def test_operations_behind_the_authorizer_declare_bearer_auth() -> None:
+    scheme = SPEC["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "security" not in SPEC, "public operations must not inherit a document-wide requirement"
+    wrong = []
+    for (path, method), entry in sorted(_app_routes().items()):
+        operation = SPEC["paths"].get(path, {}).get(method.lower())
+        if operation is None:
+            continue  # reported by test_every_app_route_is_documented
+        protected = entry.authorizer is not None
+        declared = operation.get("security") == [{"bearerAuth": []}]
+        gateway = {"401", "403"} <= set(operation["responses"])
+        if protected != declared or (protected and not gateway):
+            wrong.append(f"{method} {path}: authorizer={protected}, security={operation.get('security')}")
+    assert not wrong, wrong
+
+
+def test_role_enum_matches_the_domain() -> None:
+    from chalicelib.domain.account import ROLES
+
+    assert set(_component("Role")["enum"]) == set(ROLES)
 
 
 def test_form01_schema_has_exactly_the_form_fields() -> None:
@@ -299,6 +354,115 @@ def _status_expired(client: Any, clock: FakeClock) -> Any:
     )
 
 
+def _deps() -> Any:
+    """The container the app under test uses (the ``container`` fixture installed it)."""
+    from chalicelib import bootstrap
+
+    return bootstrap.container()
+
+
+def _post(client: Any, path: str, body: Any = None, token: str | None = None, **headers: str) -> Any:
+    all_headers = {"Content-Type": JSON, **headers}
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    raw = body if body is None or isinstance(body, bytes | str) else json.dumps(body)
+    return client.http.post(path, headers=all_headers, body=raw)
+
+
+def _login(client: Any, username: str, password: str) -> Any:
+    return _post(client, "/v1/auth/login", {"username": username, "password": password})
+
+
+def _signed_in(client: Any, username: str = "0123456789", **holder: Any) -> tuple[str, str]:
+    """Issue an account and sign in with its temporary password: (token, temporary password)."""
+    issued = issue(_deps(), username, **holder)
+    response = _login(client, username, issued.temporary_password)
+    assert response.status_code == 200, response.body
+    return str(json.loads(response.body)["token"]), issued.temporary_password
+
+
+def _change_password(client: Any, token: str, current: str, new: str, **headers: str) -> Any:
+    body = {"current_password": current, "new_password": new}
+    return _post(client, "/v1/auth/password", body, token=token, **headers)
+
+
+def _officer(client: Any) -> str:
+    """A signed-in officer's token, past the first password change (a temporary
+    password's session may call only /v1/me, /v1/auth/password and /v1/auth/logout)."""
+    token, temporary = _signed_in(
+        client, "0999999999", identity_key="id#001089099999", roles=(OFFICER,), office_code="BHXH-01"
+    )
+    changed = _change_password(client, token, temporary, NEW_PASSWORD)
+    assert changed.status_code == 204, changed.body
+    return token
+
+
+def _sign_in(client: Any, clock: FakeClock) -> Any:
+    issued = issue(_deps())
+    return _login(client, "0123456789", issued.temporary_password)
+
+
+def _sign_in_wrong_password(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())
+    return _login(client, "0123456789", "not-the-password")
+
+
+def _sign_in_expired_temporary_password(client: Any, clock: FakeClock) -> Any:
+    issued = issue(_deps())
+    clock.advance(days=7)
+    return _login(client, "0123456789", issued.temporary_password)
+
+
+def _me(client: Any, clock: FakeClock) -> Any:
+    token, _ = _signed_in(client)
+    return client.http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def _me_officer(client: Any, clock: FakeClock) -> Any:
+    token = _officer(client)
+    return client.http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def _password_too_short(client: Any, clock: FakeClock) -> Any:
+    token, temporary = _signed_in(client)
+    return _change_password(client, token, temporary, "short", **{"Accept-Language": "en"})
+
+
+def _password_wrong_current(client: Any, clock: FakeClock) -> Any:
+    token, _ = _signed_in(client)
+    return _change_password(client, token, "not-the-password", NEW_PASSWORD)
+
+
+def _password_changed(client: Any, clock: FakeClock) -> Any:
+    token, temporary = _signed_in(client)
+    return _change_password(client, token, temporary, NEW_PASSWORD)
+
+
+def _logout(client: Any, clock: FakeClock) -> Any:
+    token, _ = _signed_in(client)
+    return _post(client, "/v1/auth/logout", token=token)
+
+
+def _recovery(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())
+    return _post(client, "/v1/auth/recovery", {"username": "0123456789", "phone": "0912345678"})
+
+
+def _recovery_confirm_wrong_code(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())
+    body = {"username": "0123456789", "code": "000000", "new_password": NEW_PASSWORD}
+    return _post(client, "/v1/auth/recovery/confirm", body)
+
+
+def _reissue(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())
+    return _post(client, "/v1/accounts/0123456789/reissue", token=_officer(client))
+
+
+def _reissue_unknown_account(client: Any, clock: FakeClock) -> Any:
+    return _post(client, "/v1/accounts/0000000001/reissue", token=_officer(client))
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -345,6 +509,34 @@ SCENARIOS = [
     Scenario("status", "GET", "/v1/declarations/{declaration_id}", 200, _status),
     Scenario("status-wrong-id-number", "GET", "/v1/declarations/{declaration_id}", 404, _status_wrong_id_number),
     Scenario("status-expired", "GET", "/v1/declarations/{declaration_id}", 410, _status_expired),
+    Scenario("login", "POST", "/v1/auth/login", 200, _sign_in),
+    Scenario("login-wrong-password", "POST", "/v1/auth/login", 401, _sign_in_wrong_password),
+    Scenario("login-temporary-password-expired", "POST", "/v1/auth/login", 401, _sign_in_expired_temporary_password),
+    Scenario(
+        "login-missing-field",
+        "POST",
+        "/v1/auth/login",
+        422,
+        lambda c, _: _post(c, "/v1/auth/login", {"username": "0123456789"}),
+    ),
+    Scenario("login-malformed-json", "POST", "/v1/auth/login", 400, lambda c, _: _post(c, "/v1/auth/login", "{")),
+    Scenario("me", "GET", "/v1/me", 200, _me),
+    Scenario("me-officer", "GET", "/v1/me", 200, _me_officer),
+    Scenario("password-too-short", "POST", "/v1/auth/password", 422, _password_too_short),
+    Scenario("password-wrong-current", "POST", "/v1/auth/password", 422, _password_wrong_current),
+    Scenario("password-changed", "POST", "/v1/auth/password", 204, _password_changed),
+    Scenario("logout", "POST", "/v1/auth/logout", 204, _logout),
+    Scenario("recovery", "POST", "/v1/auth/recovery", 202, _recovery),
+    Scenario(
+        "recovery-missing-phone",
+        "POST",
+        "/v1/auth/recovery",
+        422,
+        lambda c, _: _post(c, "/v1/auth/recovery", {"username": "0123456789"}),
+    ),
+    Scenario("recovery-confirm-wrong-code", "POST", "/v1/auth/recovery/confirm", 400, _recovery_confirm_wrong_code),
+    Scenario("reissue", "POST", "/v1/accounts/{username}/reissue", 202, _reissue),
+    Scenario("reissue-unknown-account", "POST", "/v1/accounts/{username}/reissue", 404, _reissue_unknown_account),
 ]
 
 
@@ -360,7 +552,8 @@ def _documented(scenario: Scenario, status: int) -> tuple[str, Any]:
 
 
 def test_every_scenario_operation_exists() -> None:
-    missing = {(s.method, s.template) for s in SCENARIOS} - {(m, p) for p, m in _operations()}
+    scenarios = [*SCENARIOS, *GATEWAY_SCENARIOS]
+    missing = {(s.method, s.template) for s in scenarios} - {(m, p) for p, m in _operations()}
     assert not missing, missing
 
 
@@ -370,10 +563,6 @@ def test_response_matches_the_document(client: Any, clock: FakeClock, scenario: 
     assert response.status_code == scenario.status, f"scenario did not produce {scenario.status}: {response.body!r}"
 
     pointer, documented = _documented(scenario, response.status_code)
-
-    media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    content = documented.get("content", {})
-    assert media_type in content, f"Content-Type {media_type!r}, documented: {sorted(content)}"
 
     headers = {name.lower(): value for name, value in response.headers.items()}
     header_errors = []
@@ -386,5 +575,53 @@ def test_response_matches_the_document(client: Any, clock: FakeClock, scenario: 
         header_errors += [f"{name}: {e}" for e in _schema_errors(f"{header_pointer}/schema", headers[name.lower()])]
     assert not header_errors, header_errors
 
+    content = documented.get("content", {})
+    if not content:
+        assert response.body in (b"", ""), f"documented without content, answered {response.body!r}"
+        return
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    assert media_type in content, f"Content-Type {media_type!r}, documented: {sorted(content)}"
     body = json.loads(response.body)
     assert _schema_errors(f"{pointer}/content/{_escape(media_type)}/schema", body) == []
+
+
+# --- API Gateway's own refusals ------------------------------------------------------------
+# The authorizer answers before the service runs, with API Gateway's JSON (which
+# chalice.test.Client serves without a Content-Type), so only the body is checked.
+
+
+def _reissue_with_restricted_session(client: Any, clock: FakeClock) -> Any:
+    token, _ = _signed_in(client, roles=(OFFICER,), office_code="BHXH-01")
+    return _post(client, "/v1/accounts/0123456789/reissue", token=token)
+
+
+def _me_after_logout(client: Any, clock: FakeClock) -> Any:
+    token, _ = _signed_in(client)
+    assert _post(client, "/v1/auth/logout", token=token).status_code == 204
+    return client.http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+GATEWAY_SCENARIOS = [
+    Scenario("me-without-token", "GET", "/v1/me", 401, lambda c, _: c.http.get("/v1/me")),
+    Scenario(
+        "me-unknown-token",
+        "GET",
+        "/v1/me",
+        403,
+        lambda c, _: c.http.get("/v1/me", headers={"Authorization": "Bearer " + "x" * 43}),
+    ),
+    Scenario("me-after-logout", "GET", "/v1/me", 403, _me_after_logout),
+    Scenario("logout-without-token", "POST", "/v1/auth/logout", 401, lambda c, _: _post(c, "/v1/auth/logout")),
+    Scenario(
+        "reissue-restricted-session", "POST", "/v1/accounts/{username}/reissue", 403, _reissue_with_restricted_session
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", GATEWAY_SCENARIOS, ids=[s.name for s in GATEWAY_SCENARIOS])
+def test_gateway_refusal_matches_the_document(client: Any, clock: FakeClock, scenario: Scenario) -> None:
+    response = scenario.run(client, clock)
+    assert response.status_code == scenario.status, f"scenario did not produce {scenario.status}: {response.body!r}"
+    pointer, documented = _documented(scenario, response.status_code)
+    assert JSON in documented.get("content", {}), f"{pointer} does not document API Gateway's JSON"
+    assert _schema_errors(f"{pointer}/content/{_escape(JSON)}/schema", json.loads(response.body)) == []

@@ -20,6 +20,7 @@ from chalicelib.domain.account import PASSWORD_REMINDER_DAYS
 from chalicelib.domain.declaration import REMINDER_DAYS_BEFORE
 from chalicelib.domain.identifiers import COUNTER_CODE_ALPHABET, COUNTER_CODE_LENGTH, format_counter_code
 from chalicelib.domain.passwords import TEMP_PASSWORD_ALPHABET
+from chalicelib.domain.rejection_reasons import REASONS
 from chalicelib.domain.templates import (
     HOTLINE,
     HOTLINE_SMS,
@@ -99,6 +100,10 @@ def _strategy_for(name: str, annotation: Any) -> st.SearchStrategy[Any] | None:
         return USERNAMES
     if name == "temporary_password" and annotation is str:
         return TEMPORARY_PASSWORDS
+    if name == "first_reason" and annotation is str:
+        return st.sampled_from([reason.sms for reason in REASONS.values()])
+    if name == "more" and annotation is int:
+        return st.integers(0, len(REASONS) - 1)
     return None
 
 
@@ -190,6 +195,32 @@ ACCOUNT_EMAILS = {
         "Nguyễn Văn An", "0123456789", date(2026, 12, 31), 7
     ),
 }
+DESK_EMAILS = {
+    "rejection_email": lambda: templates.rejection_email(
+        "Nguyễn Văn An",
+        "K7PQ-3M9X",
+        [(r.vi, r.fix_vi, r.en, r.fix_en) for r in REASONS.values()],
+        "Ảnh <mờ> & thiếu chữ ký",
+        ("Bảo hiểm xã hội thành phố Hà Nội", "Số 1 phố minh họa", "1900 9068"),
+    ),
+    "overdue_digest_email": lambda: templates.overdue_digest_email(
+        "Bảo hiểm xã hội thành phố Hà Nội", date(2026, 11, 30), [("K7PQ-3M9X", date(2026, 11, 27))], ["AAAA-3333"]
+    ),
+}
+
+
+def test_rejection_email_says_what_to_fix_where_to_go_and_escapes_the_note() -> None:
+    mail = DESK_EMAILS["rejection_email"]()
+    for reason in REASONS.values():
+        assert reason.fix_vi in mail.text and reason.fix_en in mail.text
+    assert "Số 1 phố minh họa" in mail.text and "1900 9068" in mail.text
+    assert templates.OFFICE_LOOKUP_URL in mail.html
+    assert "&lt;mờ&gt; &amp;" in mail.html and "<mờ>" not in mail.html
+
+
+def test_overdue_digest_lists_codes_only() -> None:
+    mail = DESK_EMAILS["overdue_digest_email"]()
+    assert "K7PQ-3M9X" in mail.text and "27/11/2026" in mail.text and "AAAA-3333" in mail.text
 
 
 def test_every_email_template_is_covered() -> None:
@@ -199,7 +230,7 @@ def test_every_email_template_is_covered() -> None:
         if name.endswith("_email") and not name.startswith("_") and func.__module__ == templates.__name__
     }
 
-    assert names == set(EMAILS) | set(ACCOUNT_EMAILS)
+    assert names == set(EMAILS) | set(ACCOUNT_EMAILS) | set(DESK_EMAILS)
 
 
 @pytest.mark.parametrize("build", ACCOUNT_EMAILS.values(), ids=ACCOUNT_EMAILS.keys())

@@ -1,0 +1,77 @@
+"""Use case: the officer approves a received dossier; the account is issued
+and activated and the approval SMS and email (username and temporary
+password) are queued, all in one transaction with the status change."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import datetime
+
+from ..domain.account import CITIZEN, AccountHolder
+from ..domain.declaration import APPROVED, Declaration, identity_key, open_declaration_guards
+from ..domain.errors import RegistryMismatchError
+from ..domain.notification import AuditEvent
+from ..domain.registry_check import registry_differences
+from ..domain.transitions import APPROVE, check
+from .deps import Deps
+from .issue_account import prepare_account
+from .officer_desk import Officer, explain_lost_race, load
+from .ports import ConcurrentChangeError, Decision
+
+
+def approve_declaration(
+    deps: Deps, declaration_id: str, officer: Officer, now: datetime, trace_id: str | None = None
+) -> Declaration:
+    office = officer.require_office()
+    declaration = load(deps, declaration_id)
+    check(declaration, APPROVE, now, office)
+    form = declaration.form
+    participant = deps.registry.get(form.bhxh_code)
+    differences = registry_differences(form, asdict(participant) if participant else None)
+    if differences:
+        raise RegistryMismatchError([d.to_dict() for d in differences])
+    holder = AccountHolder(
+        username=form.bhxh_code,
+        full_name=form.full_name,
+        phone=form.phone,
+        email=form.email,
+        identity_key=identity_key(form),
+        province_code=participant.province_code if participant else None,
+        roles=(CITIZEN,),
+    )
+    prepared = prepare_account(
+        deps,
+        holder,
+        now=now,
+        source=f"declaration#{declaration.id}",
+        actor=officer.username,
+        channel=declaration.channel,
+        trace_id=trace_id,
+    )
+    approved = replace(declaration, status=APPROVED, decided_at=now, decided_by=officer.username)
+    audit = AuditEvent(
+        subject=declaration.id,
+        event_id=f"{now.isoformat()}#{APPROVED}",
+        from_status=declaration.status,
+        to_status=APPROVED,
+        actor=officer.username,
+        channel=declaration.channel,
+        at=now,
+        office_code=office,
+        trace_id=trace_id,
+    )
+    decision = Decision(
+        before=declaration,
+        after=approved,
+        open_guards=[guard.key for guard in open_declaration_guards(declaration)],
+        notices=prepared.notices,
+        audit=[audit, prepared.audit],
+        account=prepared.account,
+        account_guards=prepared.guard_keys,
+    )
+    try:
+        deps.declarations.decide(decision)
+    except ConcurrentChangeError as error:
+        raise explain_lost_race(deps, declaration_id, APPROVE, now, office) from error
+    deps.outbox.enqueue(prepared.notices)
+    return approved

@@ -1,0 +1,44 @@
+"""Shared by the officer-desk use cases: who is acting, loading a
+declaration, and turning a lost race into the precise refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.declaration import Declaration
+from ..domain.errors import ConflictError, DeclarationNotFoundError, ForbiddenError
+from ..domain.transitions import check
+from .deps import Deps
+
+MAX_ID = 64
+
+
+@dataclass(frozen=True)
+class Officer:
+    username: str
+    roles: tuple[str, ...]
+    office_code: str | None
+    province_code: str | None
+
+    def require_office(self) -> str:
+        if not self.office_code:
+            raise ForbiddenError()
+        return self.office_code
+
+
+def load(deps: Deps, declaration_id: str) -> Declaration:
+    declaration = deps.declarations.get(declaration_id) if 0 < len(declaration_id) <= MAX_ID else None
+    if declaration is None:
+        raise DeclarationNotFoundError()
+    return declaration
+
+
+def explain_lost_race(deps: Deps, declaration_id: str, action: str, now: datetime, office: str | None) -> Exception:
+    """The conditional write failed: read again and say why."""
+    current = load(deps, declaration_id)
+    try:
+        check(current, action, now, office)
+    except Exception as error:  # the precise domain refusal
+        return error
+    return ConflictError()

@@ -1,0 +1,82 @@
+"""Use case: the person brings the printed, signed Form 01 and an ID document
+to the office; the officer checks the document against the declaration and
+records the dossier as received (notice 2659, section 2, step 4)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ..domain.declaration import RECEIVED, Declaration, open_declaration_guards, vn_today
+from ..domain.errors import FieldError, ValidationError
+from ..domain.identifiers import ID_DOCUMENT_TYPES
+from ..domain.notification import AuditEvent
+from ..domain.registry_check import Difference, registry_differences
+from ..domain.transitions import RECEIVE, check
+from ..domain.working_days import due_date
+from .deps import Deps
+from .officer_desk import Officer, explain_lost_race, load
+from .ports import ConcurrentChangeError
+
+FIELDS = ("document_type", "document_number")
+
+
+def _parse(body: Any) -> tuple[str, str]:
+    if not isinstance(body, dict):
+        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
+    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in FIELDS]
+    for key in FIELDS:
+        if body.get(key) is None:
+            errors.append(FieldError(key, "required"))
+        elif not isinstance(body[key], str):
+            errors.append(FieldError(key, "invalid_type", {"expected": "string"}))
+    if not errors and body["document_type"] not in ID_DOCUMENT_TYPES:
+        errors.append(FieldError("document_type", "invalid_choice", {"choices": ", ".join(ID_DOCUMENT_TYPES)}))
+    if errors:
+        raise ValidationError(errors)
+    return str(body["document_type"]), "".join(str(body["document_number"]).split()).upper()[:32]
+
+
+def receive_declaration(
+    deps: Deps, declaration_id: str, body: Any, officer: Officer, now: datetime, *, trace_id: str | None = None
+) -> tuple[Declaration, list[Difference]]:
+    document_type, document_number = _parse(body)
+    office = officer.require_office()
+    declaration = load(deps, declaration_id)
+    check(declaration, RECEIVE, now, office)
+    declared = declaration.form.id_document
+    mismatches = []
+    if document_type != declared.type:
+        mismatches.append(FieldError("document_type", "document_mismatch"))
+    if not hmac.compare_digest(document_number.encode(), declared.number.encode()):
+        mismatches.append(FieldError("document_number", "document_mismatch"))
+    if mismatches:
+        raise ValidationError(mismatches)
+    received = replace(
+        declaration,
+        status=RECEIVED,
+        received_at=now,
+        received_office=office,
+        received_by=officer.username,
+        due_by=due_date(vn_today(now)),
+        expires_at=None,
+    )
+    audit = AuditEvent(
+        subject=declaration.id,
+        event_id=f"{now.isoformat()}#{RECEIVED}",
+        from_status=declaration.status,
+        to_status=RECEIVED,
+        actor=officer.username,
+        channel=declaration.channel,
+        at=now,
+        office_code=office,
+        trace_id=trace_id,
+    )
+    guards = [guard.key for guard in open_declaration_guards(declaration)]
+    try:
+        deps.declarations.receive(declaration, received, guards, [audit], now=now)
+    except ConcurrentChangeError as error:
+        raise explain_lost_race(deps, declaration_id, RECEIVE, now, office) from error
+    return received, registry_differences(received.form, received.registry)

@@ -1,0 +1,70 @@
+"""Use case: an officer types in a paper Form 01 handed in at the counter;
+it is received at once and must be decided within 3 working days."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import datetime
+from typing import Any
+
+from ..domain.declaration import (
+    RECEIVED,
+    Declaration,
+    account_guard_keys,
+    counter_code_guard,
+    new_paper_declaration,
+    open_declaration_guards,
+    vn_today,
+)
+from ..domain.form01 import parse_form01
+from ..domain.identifiers import new_counter_code
+from ..domain.notification import AuditEvent
+from ..domain.working_days import due_date
+from .deps import Deps
+from .officer_desk import Officer
+from .ports import CounterCodeTakenError
+
+CODE_ATTEMPTS = 5
+
+
+def submit_paper_declaration(
+    deps: Deps, body: Any, officer: Officer, now: datetime, trace_id: str | None = None
+) -> Declaration:
+    office = officer.require_office()
+    form = parse_form01(body, today=vn_today(now))
+    participant = deps.registry.get(form.bhxh_code)
+    for _ in range(CODE_ATTEMPTS):
+        declaration = new_paper_declaration(
+            form,
+            declaration_id=deps.new_id(),
+            code=new_counter_code(),
+            now=now,
+            officer=officer.username,
+            office_code=office,
+            due_by=due_date(vn_today(now)),
+        )
+        declaration = replace(declaration, registry=asdict(participant) if participant else None)
+        audit = AuditEvent(
+            subject=declaration.id,
+            event_id=f"{declaration.received_at.isoformat() if declaration.received_at else now}#{RECEIVED}",
+            from_status=None,
+            to_status=RECEIVED,
+            actor=officer.username,
+            channel=declaration.channel,
+            at=now,
+            office_code=office,
+            trace_id=trace_id,
+        )
+        try:
+            # A paper dossier's guards have no TTL: it stays open until decided.
+            deps.declarations.create(
+                declaration,
+                [*open_declaration_guards(declaration), counter_code_guard(declaration.code)],
+                account_guard_keys(form),
+                [audit],
+                now,
+            )
+        except CounterCodeTakenError:
+            continue
+        return declaration
+    raise RuntimeError("no free counter code after several draws")

@@ -208,7 +208,7 @@ def office_reminders_job(event: Any) -> dict[str, Any]:
 
 
 @app.authorizer(ttl_seconds=0)
-def session_authorizer(auth_request: AuthRequest) -> AuthResponse:
+def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, Any]:
     """Checks the session (one DynamoDB write that also extends its idle
     timeout) and allows exactly the routes the caller's roles may call; a
     temporary or expired password allows only changing it."""
@@ -218,8 +218,19 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse:
     deps = container()
     session = authorize(deps, auth_request.token, deps.clock())
     if session is None:
-        return AuthResponse(routes=[], principal_id="anonymous")
-    allowed = allowed_routes(session.roles, session.restricted)
+        # An explicit Deny: an Allow with no resources is not refused everywhere.
+        return {
+            "principalId": "anonymous",
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [auth_request.method_arn]}
+                ],
+            },
+            "context": {},
+        }
+    restricted = session.is_restricted(deps.clock())
+    allowed = allowed_routes(session.roles, restricted)
     routes: list[str | AuthRoute] = [AuthRoute(path, list(methods)) for path, methods in allowed.items()]
     return AuthResponse(
         routes=routes,
@@ -227,7 +238,7 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse:
         context={
             "roles": ",".join(session.roles),
             "session": session.token_hash,
-            "restricted": str(session.restricted).lower(),
+            "restricted": str(restricted).lower(),
             "office_code": session.office_code or "",
             "province_code": session.province_code or "",
         },

@@ -266,10 +266,7 @@ def _make_dataset(name: str, accounts: int, due: int) -> Dataset:
     return Dataset(name, settings, accounts, due, partition)
 
 
-def _query_partition(settings: Any, partition: str) -> list[dict[str, Any]]:
-    import boto3
-
-    client = boto3.session.Session().client("dynamodb")
+def _query_partition(client: Any, settings: Any, partition: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
         "TableName": settings.accounts_table,
@@ -321,6 +318,7 @@ def _run_job(dataset: Dataset) -> None:
 
 
 def run(quick: bool) -> list[Figure]:
+    import boto3
     from moto import mock_aws
 
     from .moto_costs import dynamodb_like_costs
@@ -331,17 +329,18 @@ def run(quick: bool) -> list[Figure]:
         large = _make_dataset(_label(large_count), large_count, due)
         # moto answers as DynamoDB would, at DynamoDB's cost (see moto_costs.py);
         # checked against stock moto on one partition of each table.
+        client = boto3.session.Session().client("dynamodb")
         stock: dict[str, list[dict[str, Any]]] = {}
         query_s: dict[str, float] = {}
         for dataset in (small, large):
             started = time.perf_counter()
-            stock[dataset.name] = _query_partition(dataset.settings, dataset.partition)
+            stock[dataset.name] = _query_partition(client, dataset.settings, dataset.partition)
             query_s[f"stock_moto_{dataset.name}"] = round(time.perf_counter() - started, 4)
         with dynamodb_like_costs():
             for dataset in (small, large):
-                patched = _query_partition(dataset.settings, dataset.partition)  # builds the index
+                patched = _query_partition(client, dataset.settings, dataset.partition)  # builds the index
                 started = time.perf_counter()
-                patched = _query_partition(dataset.settings, dataset.partition)
+                patched = _query_partition(client, dataset.settings, dataset.partition)
                 query_s[f"patched_{dataset.name}"] = round(time.perf_counter() - started, 4)
                 if patched != stock[dataset.name] or not patched:
                     raise AssertionError(f"{dataset.name}: patched moto answers differently on {dataset.partition}")

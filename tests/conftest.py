@@ -91,3 +91,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "e2e" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture
+def atomic_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make each emulated AWS request atomic, as the real services are.
+
+    moto's in-process backends are not thread-safe: two concurrent
+    TransactWriteItems can interleave item by item, and dict iteration can
+    fail. DynamoDB executes each request atomically (transactions are
+    serializable), so a lock around each API call emulates the real service
+    while the callers' read-check-write sequences still interleave freely."""
+    import threading
+
+    import botocore.client
+
+    lock = threading.Lock()
+    original = botocore.client.BaseClient._make_api_call
+
+    def atomic(self: Any, operation_name: str, api_params: Any) -> Any:
+        with lock:
+            return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", atomic)

@@ -16,6 +16,7 @@ from chalicelib.domain.account import (
     PASSWORD_HISTORY,
     RECOVERY_CODE_LIFETIME,
     RECOVERY_MAX_PER_HOUR,
+    RECOVERY_MAX_TRIES,
     SESSION_IDLE,
     Account,
     RecoveryCode,
@@ -332,9 +333,11 @@ class FakeAccountStore:
     def end_session(self, token_hash: str) -> None:
         self.sessions.pop(token_hash, None)
 
-    def lift_restriction(self, token_hash: str) -> None:
+    def lift_restriction(self, token_hash: str, password_expires_at: datetime) -> None:
         if token_hash in self.sessions:
-            self.sessions[token_hash] = replace(self.sessions[token_hash], restricted=False)
+            self.sessions[token_hash] = replace(
+                self.sessions[token_hash], restricted=False, password_expires_at=password_expires_at
+            )
 
     def end_sessions(self, username: str, keep: str | None = None) -> int:
         ended = [h for h, s in self.sessions.items() if s.username == username and h != keep]
@@ -382,12 +385,14 @@ class FakeAccountStore:
             )
             return True
 
-    def record_recovery_try(self, account: Account) -> None:
+    def record_recovery_try(self, account: Account) -> bool:
         with self._lock:
             current = self.accounts[account.username]
-            if current.recovery is not None:
-                recovery = replace(current.recovery, tries=current.recovery.tries + 1)
-                self.accounts[account.username] = current.with_changes(recovery=recovery)
+            if current.recovery is None or current.recovery.tries >= RECOVERY_MAX_TRIES:
+                return False
+            recovery = replace(current.recovery, tries=current.recovery.tries + 1)
+            self.accounts[account.username] = current.with_changes(recovery=recovery)
+            return True
 
     def staff_of_office(self, office_code: str) -> list[Account]:
         return sorted(

@@ -15,6 +15,7 @@ from ..domain.account import (
     PASSWORD_MAX_AGE,
     RECOVERY_CODE_LIFETIME,
     RECOVERY_MAX_PER_HOUR,
+    RECOVERY_MAX_TRIES,
     Account,
     RecoveryCode,
     Session,
@@ -72,6 +73,7 @@ def session_from_model(item: SessionModel) -> Session:
         absolute_expires_at=item.absolute_expires_at,
         office_code=item.office_code,
         province_code=item.province_code,
+        password_expires_at=item.password_expires_at,
     )
 
 
@@ -168,6 +170,7 @@ class DynamoAccountStore:
             created_at=_utc(session.created_at),
             idle_expires_at=_utc(session.idle_expires_at),
             absolute_expires_at=_utc(session.absolute_expires_at),
+            password_expires_at=_utc(session.password_expires_at) if session.password_expires_at else None,
         )
 
     def touch_session(self, token_hash: str, now: datetime) -> Session | None:
@@ -193,10 +196,14 @@ class DynamoAccountStore:
     def end_session(self, token_hash: str) -> None:
         SessionModel(token_hash).delete()
 
-    def lift_restriction(self, token_hash: str) -> None:
+    def lift_restriction(self, token_hash: str, password_expires_at: datetime) -> None:
         try:
             SessionModel(token_hash).update(
-                actions=[SessionModel.restricted.set(False)], condition=SessionModel.token_hash.exists()
+                actions=[
+                    SessionModel.restricted.set(False),
+                    SessionModel.password_expires_at.set(_utc(password_expires_at)),
+                ],
+                condition=SessionModel.token_hash.exists(),
             )
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
@@ -287,10 +294,17 @@ class DynamoAccountStore:
             raise
         return True
 
-    def record_recovery_try(self, account: Account) -> None:
-        AccountModel(account.username).update(
-            actions=[AccountModel.recovery_tries.add(1)], condition=AccountModel.recovery_code_hash.exists()
-        )
+    def record_recovery_try(self, account: Account) -> bool:
+        try:
+            AccountModel(account.username).update(
+                actions=[AccountModel.recovery_tries.add(1)],
+                condition=AccountModel.recovery_code_hash.exists() & (AccountModel.recovery_tries < RECOVERY_MAX_TRIES),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def staff_of_office(self, office_code: str) -> list[Account]:
         return [account_from_model(item) for item in AccountModel.by_staff_office.query(office_code)]

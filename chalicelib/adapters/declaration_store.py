@@ -231,7 +231,10 @@ class DynamoDeclarationStore:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if "declaration" in cancelled.failed:
+            # DynamoDB names every failed condition; emulators may name only the
+            # first. The declaration's own status decides which story is true.
+            current = self.get(after.id)
+            if current is None or current.status != decision.before.status:
                 raise ConcurrentChangeError() from cancelled
             if cancelled.failed & {"account", "account_guard"}:
                 raise AccountExistsError() from cancelled

@@ -285,6 +285,7 @@ class SessionModel(Model):
     created_at = UTCDateTimeAttribute()
     idle_expires_at = UTCDateTimeAttribute()
     absolute_expires_at = TTLAttribute()
+    password_expires_at = UTCDateTimeAttribute(null=True)
 
     by_username = SessionsByUserIndex()
 

@@ -54,6 +54,7 @@ class LabelledTransaction:
                 for op, reason in zip(ordered, reasons, strict=False)
                 if reason is not None and reason.code == "ConditionalCheckFailed"
             }
-            if not failed:
+            if not failed and not any(r is not None and r.code == "TransactionConflict" for r in reasons):
                 raise
+            # A conflict with a concurrent transaction: the caller re-reads and decides.
             raise TransactionCancelled(failed, error) from error

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from ..domain.errors import DomainError, FieldError, ValidationError
+from ..domain.errors import DomainError, FieldError, RegistryMismatchError, ValidationError
 from ..domain.messages import Lang, field_message, problem_title
 
 PROBLEM_TYPE_BASE = "https://dichvucong.baohiemxahoi.gov.vn/problems/"
@@ -31,6 +31,7 @@ def problem(
     detail: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     title = problem_title(code, lang)
     body: dict[str, Any] = {
@@ -42,6 +43,8 @@ def problem(
     }
     if errors:
         body["errors"] = [{"field": e.field, "code": e.code, "message": field_message(e, lang)} for e in errors]
+    if extra:
+        body.update(extra)
     return Response(
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         status_code=status,
@@ -54,6 +57,8 @@ def from_domain_error(error: DomainError, lang: Lang) -> Response:
         fields = ", ".join(sorted({e.field for e in error.errors if e.field})) or "-"
         prefix = "Please correct" if lang == "en" else "Vui lòng sửa"
         return problem(error.code, error.status, lang, detail=f"{prefix}: {fields}", errors=error.errors)
+    if isinstance(error, RegistryMismatchError):
+        return problem(error.code, error.status, lang, extra={"differences": error.differences})
     return problem(error.code, error.status, lang)
 
 

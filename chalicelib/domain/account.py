@@ -110,9 +110,15 @@ class Session:
     absolute_expires_at: datetime
     office_code: str | None = None
     province_code: str | None = None
+    password_expires_at: datetime | None = None
 
     def is_live(self, now: datetime) -> bool:
         return self.idle_expires_at > now and self.absolute_expires_at > now
+
+    def is_restricted(self, now: datetime) -> bool:
+        """Restricted from sign-in (temporary password), or since the password
+        ran out of its 6 months during the session."""
+        return self.restricted or (self.password_expires_at is not None and self.password_expires_at <= now)
 
 
 def new_session(account: Account, token: str, now: datetime) -> Session:
@@ -127,6 +133,7 @@ def new_session(account: Account, token: str, now: datetime) -> Session:
         absolute_expires_at=absolute,
         office_code=account.office_code,
         province_code=account.province_code,
+        password_expires_at=account.password_expires_at,
     )
 
 

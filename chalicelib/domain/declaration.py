@@ -153,3 +153,13 @@ def account_guard_keys(form: Form01) -> list[str]:
 
 def counter_code_guard(code: str) -> GuardKey:
     return GuardKey(f"code#{code}")
+
+
+# Audit events sort by time, then by their place in the lifecycle, so two
+# changes within the same second still read in order.
+_LIFECYCLE_RANK = {AWAITING_OFFICE: 1, RECEIVED: 2, APPROVED: 3, REJECTED: 3, EXPIRED: 3}
+
+
+def audit_event_id(at: datetime, to_status: str) -> str:
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{stamp}#{_LIFECYCLE_RANK.get(to_status, 9)}#{to_status}"

@@ -78,7 +78,7 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("Bắt buộc nhập", "Required"),
-    "unknown_field": ("Trường không có trong Mẫu số 01", "Not a Form 01 field"),
+    "unknown_field": ("Trường này không được chấp nhận", "This field is not accepted here"),
     "invalid_type": ("Sai kiểu dữ liệu (cần {expected})", "Wrong type (expected {expected})"),
     "too_long": ("Dài quá {max} ký tự", "Longer than {max} characters"),
     "invalid_characters": ("Có ký tự không hợp lệ", "Contains characters that are not allowed"),

@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 
 from ..domain.account import CITIZEN, AccountHolder
-from ..domain.declaration import APPROVED, Declaration, identity_key, open_declaration_guards
+from ..domain.declaration import APPROVED, Declaration, audit_event_id, identity_key, open_declaration_guards
 from ..domain.errors import RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
@@ -51,7 +51,7 @@ def approve_declaration(
     approved = replace(declaration, status=APPROVED, decided_at=now, decided_by=officer.username)
     audit = AuditEvent(
         subject=declaration.id,
-        event_id=f"{now.isoformat()}#{APPROVED}",
+        event_id=audit_event_id(now, APPROVED),
         from_status=declaration.status,
         to_status=APPROVED,
         actor=officer.username,

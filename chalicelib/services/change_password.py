@@ -55,10 +55,13 @@ def change_password(deps: Deps, username: str, session_hash: str, body: Any, now
     account = deps.accounts.get(username)
     if account is None:
         raise AccountNotFoundError()
+    if account.is_locked(now):
+        deps.hasher.dummy_verify(current)  # same answer and cost as a wrong password
+        raise ValidationError([FieldError("current_password", "wrong_password")])
     if not deps.hasher.verify(account.password_hash, current):
         deps.accounts.record_failed_login(username, now)
         raise ValidationError([FieldError("current_password", "wrong_password")])
     updated = set_new_password(deps, account, new, now)
     deps.accounts.end_sessions(username, keep=session_hash)
-    deps.accounts.lift_restriction(session_hash)
+    deps.accounts.lift_restriction(session_hash, updated.password_expires_at)
     return updated

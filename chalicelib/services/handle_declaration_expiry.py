@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain import templates
-from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration
+from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration, audit_event_id
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, Notification, notices_for
 from .deps import Deps
@@ -34,7 +34,7 @@ def handle_declaration_expiry(
     )
     audit = AuditEvent(
         subject=declaration.id,
-        event_id=f"{expired_at.isoformat()}#{EXPIRED}",
+        event_id=audit_event_id(expired_at, EXPIRED),
         from_status=AWAITING_OFFICE,
         to_status=EXPIRED,
         actor=TTL_ACTOR,

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ..domain import templates
 from ..domain.account import Account, AccountHolder
+from ..domain.declaration import audit_event_id
 from ..domain.notification import AuditEvent, Notification, notices_for
 from ..domain.passwords import new_temporary_password
 from .deps import Deps
@@ -80,7 +81,7 @@ def prepare_account(
         )
     audit = AuditEvent(
         subject=f"account#{holder.username}",
-        event_id=f"{now.isoformat()}#{ACTIVE}",
+        event_id=audit_event_id(now, ACTIVE),
         from_status=None,
         to_status=ACTIVE,
         actor=actor,

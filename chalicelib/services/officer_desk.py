@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.declaration import Declaration
-from ..domain.errors import ConflictError, DeclarationNotFoundError, ForbiddenError
+from ..domain.errors import ConflictError, DeclarationNotFoundError, DomainError, ForbiddenError
 from ..domain.transitions import check
 from .deps import Deps
 
@@ -35,10 +35,12 @@ def load(deps: Deps, declaration_id: str) -> Declaration:
 
 
 def explain_lost_race(deps: Deps, declaration_id: str, action: str, now: datetime, office: str | None) -> Exception:
-    """The conditional write failed: read again and say why."""
+    """The conditional write failed: read again and say why. When the other
+    writer has not landed yet (a transaction conflict), ``conflict`` asks the
+    caller to try again."""
     current = load(deps, declaration_id)
     try:
         check(current, action, now, office)
-    except Exception as error:  # the precise domain refusal
+    except DomainError as error:  # the precise refusal
         return error
     return ConflictError()

@@ -194,7 +194,7 @@ class AccountStore(Protocol):
 
     def end_session(self, token_hash: str) -> None: ...
 
-    def lift_restriction(self, token_hash: str) -> None:
+    def lift_restriction(self, token_hash: str, password_expires_at: datetime) -> None:
         """After a password change the session may call everything its roles allow."""
 
     def end_sessions(self, username: str, keep: str | None = None) -> int: ...
@@ -211,7 +211,8 @@ class AccountStore(Protocol):
     def start_recovery(self, account: Account, code_hash: str, now: datetime) -> bool:
         """Store a recovery code unless 3 were issued in the last hour."""
 
-    def record_recovery_try(self, account: Account) -> None: ...
+    def record_recovery_try(self, account: Account) -> bool:
+        """Count one try if fewer than 5 were made on the current code; False otherwise."""
 
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]: ...
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ..domain.declaration import RECEIVED, Declaration, open_declaration_guards, vn_today
+from ..domain.declaration import RECEIVED, Declaration, audit_event_id, open_declaration_guards, vn_today
 from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import ID_DOCUMENT_TYPES
 from ..domain.notification import AuditEvent
@@ -65,7 +65,7 @@ def receive_declaration(
     )
     audit = AuditEvent(
         subject=declaration.id,
-        event_id=f"{now.isoformat()}#{RECEIVED}",
+        event_id=audit_event_id(now, RECEIVED),
         from_status=declaration.status,
         to_status=RECEIVED,
         actor=officer.username,

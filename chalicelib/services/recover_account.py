@@ -76,9 +76,12 @@ def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
     recovery = account.recovery if account is not None else None
     if account is None or recovery is None or recovery.expires_at <= now or recovery.tries >= RECOVERY_MAX_TRIES:
         raise RecoveryCodeInvalidError()
+    # Each try is counted (conditionally, below the limit) before the code is
+    # compared, so parallel guesses cannot exceed the 5 tries.
+    if not deps.accounts.record_recovery_try(account):
+        raise RecoveryCodeInvalidError()
     given = recovery_code_hash(account.username, values["code"].strip()[:MAX_TEXT])
     if not hmac.compare_digest(given, recovery.code_hash):
-        deps.accounts.record_recovery_try(account)
         raise RecoveryCodeInvalidError()
     set_new_password(deps, account, values["new_password"], now)
     deps.accounts.end_sessions(account.username)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain import templates
-from ..domain.errors import AccountNotFoundError, ConflictError
+from ..domain.account import CITIZEN
+from ..domain.errors import AccountNotFoundError, ConflictError, ForbiddenError
+from ..domain.identifiers import is_bhxh_code
 from ..domain.notification import AuditEvent, notices_for
 from ..domain.passwords import new_temporary_password
 from .deps import Deps
@@ -14,9 +16,11 @@ from .ports import ConcurrentChangeError
 
 
 def reissue_password(deps: Deps, username: str, officer: str, now: datetime, trace_id: str | None = None) -> None:
-    account = deps.accounts.get(username)
+    account = deps.accounts.get(username) if is_bhxh_code(username) else None
     if account is None:
         raise AccountNotFoundError()
+    if set(account.roles) - {CITIZEN}:
+        raise ForbiddenError()  # staff passwords are reset by an administrator (ops), not at the counter
     password = new_temporary_password()
     notices = notices_for(
         source=f"account#{username}#reissue#{now.isoformat()}",

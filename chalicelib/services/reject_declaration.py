@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import templates
-from ..domain.declaration import REJECTED, Declaration, open_declaration_guards
+from ..domain.declaration import REJECTED, Declaration, audit_event_id, open_declaration_guards
 from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, notices_for
@@ -87,7 +87,7 @@ def reject_declaration(
     )
     audit = AuditEvent(
         subject=declaration.id,
-        event_id=f"{now.isoformat()}#{REJECTED}",
+        event_id=audit_event_id(now, REJECTED),
         from_status=declaration.status,
         to_status=REJECTED,
         actor=officer.username,

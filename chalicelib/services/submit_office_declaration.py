@@ -12,6 +12,7 @@ from ..domain.declaration import (
     CHANNEL_OFFICE,
     Declaration,
     account_guard_keys,
+    audit_event_id,
     counter_code_guard,
     new_office_declaration,
     open_declaration_guards,
@@ -46,7 +47,7 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
         declaration = replace(declaration, registry=snapshot)
         audit = AuditEvent(
             subject=declaration.id,
-            event_id=f"{declaration.confirmed_at.isoformat()}#{AWAITING_OFFICE}",
+            event_id=audit_event_id(declaration.confirmed_at, AWAITING_OFFICE),
             from_status=None,
             to_status=AWAITING_OFFICE,
             actor="declarant",

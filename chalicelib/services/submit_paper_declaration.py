@@ -11,6 +11,7 @@ from ..domain.declaration import (
     RECEIVED,
     Declaration,
     account_guard_keys,
+    audit_event_id,
     counter_code_guard,
     new_paper_declaration,
     open_declaration_guards,
@@ -46,7 +47,7 @@ def submit_paper_declaration(
         declaration = replace(declaration, registry=asdict(participant) if participant else None)
         audit = AuditEvent(
             subject=declaration.id,
-            event_id=f"{declaration.received_at.isoformat() if declaration.received_at else now}#{RECEIVED}",
+            event_id=audit_event_id(now, RECEIVED),
             from_status=None,
             to_status=RECEIVED,
             actor=officer.username,

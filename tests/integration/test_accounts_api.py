@@ -30,7 +30,7 @@ def login(client: Any, username: str, password: str) -> Any:
     return call(client, "POST", "/v1/auth/login", {"username": username, "password": password})
 
 
-def test_twenty_concurrent_issuances_make_one_account(container: Any) -> None:
+def test_twenty_concurrent_issuances_make_one_account(container: Any, atomic_emulator: None) -> None:
     outcomes: list[str] = []
     barrier = threading.Barrier(20)
 

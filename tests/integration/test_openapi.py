@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,12 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from chalicelib.domain.account import OFFICER
+from chalicelib.domain.account import OFFICER, SUPERVISOR
+from chalicelib.services.ports import Participant
 from tests.accounts import issue
 from tests.builders import FORM, form, other_person
 from tests.fakes import FakeClock
+from tests.integration import test_officer_desk as desk
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "chalicelib" / "openapi.json"
 SPEC_TEXT = SPEC_PATH.read_text(encoding="utf-8")
@@ -296,6 +299,108 @@ def test_declaration_enums_match_the_domain() -> None:
     assert documented == (channels, statuses)
 
 
+def _desk_declaration() -> Any:
+    """A received paper declaration, as the domain builds it."""
+    from chalicelib.domain.declaration import new_paper_declaration
+    from chalicelib.domain.form01 import parse_form01
+
+    return new_paper_declaration(
+        parse_form01(FORM, today=date(2026, 11, 24)),
+        declaration_id="decl-0001",
+        code="K7PQ3M9X",
+        now=datetime(2026, 11, 24, 3, 0, tzinfo=UTC),
+        officer="0100000001",
+        office_code="BHXH-01",
+        due_by=date(2026, 11, 27),
+    )
+
+
+def test_declaration_summary_has_exactly_the_summary_keys() -> None:
+    from chalicelib.services.lookup_declarations import summary
+
+    declaration = _desk_declaration()
+    body = summary(declaration, declaration.created_at)
+    schema = _component("DeclarationSummary")
+    assert (set(schema["properties"]), set(schema["required"])) == (set(body), set(body))
+    assert _schema_errors("/components/schemas/DeclarationSummary", body) == []
+
+
+def test_rejected_declaration_is_summary_plus_reasons_and_note() -> None:
+    summary, rejected = _component("DeclarationSummary"), _component("RejectedDeclaration")
+    extra = {"reasons": rejected["properties"]["reasons"], "note": rejected["properties"]["note"]}
+    assert rejected["properties"] == {**summary["properties"], **extra}
+    assert set(rejected["required"]) == {*summary["required"], "reasons", "note"}
+
+
+def test_desk_request_bodies_have_exactly_the_service_fields() -> None:
+    from chalicelib.domain.identifiers import ID_DOCUMENT_TYPES
+    from chalicelib.services import receive_declaration, reject_declaration
+
+    receive, rejection = _component("ReceiveRequest"), _component("RejectionRequest")
+    assert set(receive["properties"]) == set(receive["required"]) == set(receive_declaration.FIELDS)
+    assert receive["properties"]["document_type"]["enum"] == list(ID_DOCUMENT_TYPES)
+    assert set(rejection["properties"]) == set(reject_declaration.FIELDS)
+
+
+def test_rejection_reasons_match_the_catalogue() -> None:
+    from chalicelib.domain.rejection_reasons import MAX_NOTE, REASONS
+
+    assert set(_component("RejectionReason")["enum"]) == set(REASONS)
+    properties = _component("RejectionRequest")["properties"]
+    assert (properties["reasons"]["maxItems"], properties["note"]["maxLength"]) == (len(REASONS), MAX_NOTE)
+
+
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [
+        ({"reasons": ["illegible_form", "incomplete_dossier"]}, True),
+        ({"reasons": ["other"], "note": "Thiếu chữ ký"}, True),
+        ({"reasons": ["illegible_form"], "note": None}, True),
+        ({"reasons": ["other"]}, False),
+        ({"reasons": ["other"], "note": "  "}, False),
+        ({"reasons": []}, False),
+        ({"reasons": ["no_reason"]}, False),
+        ({"note": "Thiếu chữ ký"}, False),
+        ({"reasons": ["illegible_form"], "comment": "x"}, False),
+    ],
+)
+def test_rejection_request_schema(body: dict[str, Any], valid: bool) -> None:
+    assert (_schema_errors("/components/schemas/RejectionRequest", body) == []) is valid
+
+
+def test_registry_difference_fields_match_the_domain() -> None:
+    from chalicelib.domain.form01 import parse_form01
+    from chalicelib.domain.registry_check import registry_differences
+
+    declared = parse_form01(FORM, today=date(2026, 11, 24))
+    everything_differs = Participant("0123456789", "Lê Thị Cúc", "1990-01-01", "female", "079190000001", "", "79")
+    fields = {d.field for d in registry_differences(declared, asdict(everything_differs))}
+    fields |= {d.field for d in registry_differences(declared, None)}
+    assert set(_component("RegistryDifference")["properties"]["field"]["enum"]) == fields
+
+
+@pytest.mark.parametrize(
+    ("code", "with_differences", "valid"),
+    [
+        ("registry_mismatch", True, True),
+        ("registry_mismatch", False, False),
+        ("conflict", True, False),
+        ("conflict", False, True),
+    ],
+)
+def test_only_registry_mismatch_problems_list_differences(code: str, with_differences: bool, valid: bool) -> None:
+    body: dict[str, Any] = {
+        "type": f"https://dichvucong.baohiemxahoi.gov.vn/problems/{code}",
+        "title": "t",
+        "status": 409,
+        "detail": "d",
+        "code": code,
+    }
+    if with_differences:
+        body["differences"] = [{"field": "date_of_birth", "declared": "1989-05-02", "registry": "1989-05-03"}]
+    assert (_schema_errors("/components/schemas/Problem", body) == []) is valid
+
+
 # --- the document as served --------------------------------------------------------------
 
 
@@ -463,6 +568,163 @@ def _reissue_unknown_account(client: Any, clock: FakeClock) -> Any:
     return _post(client, "/v1/accounts/0000000001/reissue", token=_officer(client))
 
 
+# The officer desk: staff signed in past their first password change, and the
+# BHXH participant registry holding the declarant (see test_officer_desk.py).
+
+
+def _staff(client: Any, office: str = "BHXH-01", *roles: str, username: str = "0100000001") -> str:
+    return desk.staff_token(client, _deps(), username, office, *roles)
+
+
+def _registry(*participants: Participant) -> None:
+    _deps().registry.put_many(list(participants))
+
+
+def _desk_get(client: Any, path: str, token: str) -> Any:
+    return client.http.get(path, headers={"Authorization": f"Bearer {token}"})
+
+
+def _items(response: Any) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.body
+    items: list[dict[str, Any]] = json.loads(response.body)["items"]
+    return items
+
+
+def _received(client: Any, token: str, participant: Participant = desk.AN) -> str:
+    """An online declaration of ``participant``'s person, received at BHXH-01."""
+    _registry(participant)
+    declaration_id = str(desk.submit(client)["id"])
+    received = desk.receive(client, token, declaration_id)
+    assert received.status_code == 200, received.body
+    return declaration_id
+
+
+def _decide(client: Any, token: str, declaration_id: str, action: str, body: Any = None, **headers: str) -> Any:
+    path = f"/v1/declarations/{declaration_id}/{action}"
+    return _post(client, path, {} if body is None else body, token=token, **headers)
+
+
+def _lookup_by_code(client: Any, clock: FakeClock) -> Any:
+    _registry(desk.AN)
+    created = desk.submit(client)
+    response = _desk_get(client, f"/v1/declarations?code={created['code'].lower()}", _staff(client))
+    assert [item["id"] for item in _items(response)] == [created["id"]]
+    return response
+
+
+def _lookup_by_id_number(client: Any, clock: FakeClock) -> Any:
+    _registry(replace(desk.AN, date_of_birth="1989-05-03"))  # read when declared: one difference
+    desk.submit(client)
+    response = _desk_get(client, f"/v1/declarations?id_number={FORM['id_document']['number']}", _staff(client))
+    assert [len(item["registry_differences"]) for item in _items(response)] == [1]
+    return response
+
+
+def _lookup_without_query(client: Any, clock: FakeClock) -> Any:
+    return _desk_get(client, "/v1/declarations", _staff(client))
+
+
+def _receive(client: Any, clock: FakeClock) -> Any:
+    _registry(desk.AN)
+    created = desk.submit(client)
+    return desk.receive(client, _staff(client), created["id"])
+
+
+def _receive_other_document(client: Any, clock: FakeClock) -> Any:
+    created = desk.submit(client)
+    return desk.receive(client, _staff(client), created["id"], document_type="passport", document_number="C1234567")
+
+
+def _receive_expired(client: Any, clock: FakeClock) -> Any:
+    now = clock.now
+    clock.advance(days=-10)  # declared 10 days ago
+    created = desk.submit(client)
+    clock.now = now  # sign in only now: a session opened in the past would have expired
+    return desk.receive(client, _staff(client), created["id"])
+
+
+def _approve(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    return _decide(client, token, _received(client, token), "approve")
+
+
+def _approve_twice(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    declaration_id = _received(client, token)
+    assert _decide(client, token, declaration_id, "approve").status_code == 200
+    return _decide(client, token, declaration_id, "approve")
+
+
+def _approve_registry_mismatch(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    return _decide(client, token, _received(client, token, replace(desk.AN, date_of_birth="1989-05-03")), "approve")
+
+
+def _approve_at_other_office(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _received(client, _staff(client))
+    other = _staff(client, "BHXH-79", username="0100000002")
+    return _decide(client, other, declaration_id, "approve", **{"Accept-Language": "en"})
+
+
+def _reject(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    body = {"reasons": ["illegible_form", "other"], "note": "Thiếu  chữ ký"}
+    return _decide(client, token, _received(client, token), "reject", body)
+
+
+def _reject_other_without_note(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    return _decide(client, token, _received(client, token), "reject", {"reasons": ["other"]})
+
+
+def _paper(client: Any, clock: FakeClock) -> Any:
+    _registry(desk.AN)
+    return _post(client, "/v1/declarations/paper", form(), token=_staff(client))
+
+
+def _paper_replay(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    first = _post(client, "/v1/declarations/paper", form(), token=token, **{"Idempotency-Key": "paper-1"})
+    assert first.status_code == 201, first.body
+    return _post(client, "/v1/declarations/paper", form(), token=token, **{"Idempotency-Key": "paper-1"})
+
+
+def _paper_while_declared_online(client: Any, clock: FakeClock) -> Any:
+    desk.submit(client)
+    return _post(client, "/v1/declarations/paper", form(), token=_staff(client))
+
+
+def _paper_invalid(client: Any, clock: FakeClock) -> Any:
+    body = form(id_number="001189020747", nickname="An")  # CCCD century digit of a woman born in 2089
+    return _post(client, "/v1/declarations/paper", body, token=_staff(client))
+
+
+def _overdue(client: Any, clock: FakeClock, *roles: str) -> Any:
+    from chalicelib.services.officer_desk import Officer
+    from chalicelib.services.submit_paper_declaration import submit_paper_declaration
+
+    officer = Officer("0100000001", (OFFICER,), "BHXH-01", "01")
+    last_wednesday = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)  # due Monday 23/11
+    submit_paper_declaration(_deps(), form(), officer, last_wednesday)
+    token = _staff(client, "BHXH-01", *roles, username="0100000003" if roles else "0100000001")
+    response = _desk_get(client, "/v1/declarations/overdue", token)
+    assert [item["due_by"] for item in _items(response)] == ["2026-11-23"]
+    return response
+
+
+def _history(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    declaration_id = _received(client, token)
+    assert _decide(client, token, declaration_id, "approve").status_code == 200
+    response = _desk_get(client, f"/v1/declarations/{declaration_id}/history", token)
+    assert [event["to"] for event in _items(response)] == ["awaiting_office", "received", "approved"]
+    return response
+
+
+def _history_unknown(client: Any, clock: FakeClock) -> Any:
+    return _desk_get(client, "/v1/declarations/no-such-declaration/history", _staff(client))
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -537,6 +799,30 @@ SCENARIOS = [
     Scenario("recovery-confirm-wrong-code", "POST", "/v1/auth/recovery/confirm", 400, _recovery_confirm_wrong_code),
     Scenario("reissue", "POST", "/v1/accounts/{username}/reissue", 202, _reissue),
     Scenario("reissue-unknown-account", "POST", "/v1/accounts/{username}/reissue", 404, _reissue_unknown_account),
+    Scenario("lookup-by-code", "GET", "/v1/declarations", 200, _lookup_by_code),
+    Scenario("lookup-by-id-number", "GET", "/v1/declarations", 200, _lookup_by_id_number),
+    Scenario("lookup-without-query", "GET", "/v1/declarations", 422, _lookup_without_query),
+    Scenario("receive", "POST", "/v1/declarations/{declaration_id}/receive", 200, _receive),
+    Scenario("receive-other-document", "POST", "/v1/declarations/{declaration_id}/receive", 422, _receive_other_document),
+    Scenario("receive-expired", "POST", "/v1/declarations/{declaration_id}/receive", 410, _receive_expired),
+    Scenario("approve", "POST", "/v1/declarations/{declaration_id}/approve", 200, _approve),
+    Scenario("approve-already-decided", "POST", "/v1/declarations/{declaration_id}/approve", 409, _approve_twice),
+    Scenario(
+        "approve-registry-mismatch", "POST", "/v1/declarations/{declaration_id}/approve", 409, _approve_registry_mismatch
+    ),
+    Scenario("approve-other-office", "POST", "/v1/declarations/{declaration_id}/approve", 403, _approve_at_other_office),
+    Scenario("reject", "POST", "/v1/declarations/{declaration_id}/reject", 200, _reject),
+    Scenario(
+        "reject-other-without-note", "POST", "/v1/declarations/{declaration_id}/reject", 422, _reject_other_without_note
+    ),
+    Scenario("paper", "POST", "/v1/declarations/paper", 201, _paper),
+    Scenario("paper-idempotent-replay", "POST", "/v1/declarations/paper", 201, _paper_replay),
+    Scenario("paper-open-declaration", "POST", "/v1/declarations/paper", 409, _paper_while_declared_online),
+    Scenario("paper-invalid-form", "POST", "/v1/declarations/paper", 422, _paper_invalid),
+    Scenario("overdue-officer", "GET", "/v1/declarations/overdue", 200, _overdue),
+    Scenario("overdue-supervisor", "GET", "/v1/declarations/overdue", 200, lambda c, k: _overdue(c, k, SUPERVISOR)),
+    Scenario("history", "GET", "/v1/declarations/{declaration_id}/history", 200, _history),
+    Scenario("history-unknown", "GET", "/v1/declarations/{declaration_id}/history", 404, _history_unknown),
 ]
 
 
@@ -595,6 +881,11 @@ def _reissue_with_restricted_session(client: Any, clock: FakeClock) -> Any:
     return _post(client, "/v1/accounts/0123456789/reissue", token=token)
 
 
+def _receive_as_supervisor(client: Any, clock: FakeClock) -> Any:
+    created = desk.submit(client)
+    return desk.receive(client, _staff(client, "BHXH-01", SUPERVISOR, username="0100000003"), created["id"])
+
+
 def _me_after_logout(client: Any, clock: FakeClock) -> Any:
     token, _ = _signed_in(client)
     assert _post(client, "/v1/auth/logout", token=token).status_code == 204
@@ -615,6 +906,8 @@ GATEWAY_SCENARIOS = [
     Scenario(
         "reissue-restricted-session", "POST", "/v1/accounts/{username}/reissue", 403, _reissue_with_restricted_session
     ),
+    Scenario("lookup-without-token", "GET", "/v1/declarations", 401, lambda c, _: c.http.get("/v1/declarations?code=X")),
+    Scenario("receive-as-supervisor", "POST", "/v1/declarations/{declaration_id}/receive", 403, _receive_as_supervisor),
 ]
 
 

@@ -110,6 +110,8 @@ GROUPS = (
             "dynamodb_requests_per_office_submission_cold",
             "sqs_requests_per_office_submission",
             "dynamodb_requests_per_status_read",
+            "dynamodb_requests_per_receive",
+            "dynamodb_requests_per_approve",
         ),
     ),
     Group(

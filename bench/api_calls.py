@@ -66,7 +66,11 @@ def run(quick: bool) -> list[Figure]:
 
     from chalicelib import bootstrap
     from chalicelib.config import load_settings
+    from chalicelib.services.approve_declaration import approve_declaration
     from chalicelib.services.get_declaration_status import get_declaration_status
+    from chalicelib.services.officer_desk import Officer
+    from chalicelib.services.ports import Participant
+    from chalicelib.services.receive_declaration import receive_declaration
     from chalicelib.services.submit_office_declaration import submit_office_declaration
     from local.demo_data import demo_offices
     from local.resources import create_all
@@ -74,12 +78,28 @@ def run(quick: bool) -> list[Figure]:
     people = office_forms(20 if quick else PEOPLE)
     submissions: list[Counter[tuple[str, str]]] = []
     reads: list[Counter[tuple[str, str]]] = []
+    receipts: list[Counter[tuple[str, str]]] = []
+    approvals: list[Counter[tuple[str, str]]] = []
+    officer = Officer("0100000001", ("officer",), OFFICE_CODE, OFFICE_CODE[-2:])
     with patched_env(IN_PROCESS_AWS, remove=("AWS_ENDPOINT_URL", "AWS_PROFILE")), mock_aws():
         settings = load_settings()
         create_all(settings, boto3.session.Session())
         deps = bootstrap.Container(settings)
         offices = [office for office in demo_offices() if office.office_code in (OFFICE_CODE, "BHXH-79")]
         deps.offices.put_many(offices)  # clears the office cache: the first submission is cold
+        # Registry records that agree with the declarations, so every approval goes through.
+        deps.registry.put_many(
+            Participant(
+                body["bhxh_code"],
+                body["full_name"],
+                body["date_of_birth"],
+                body["gender"],
+                body["id_document"]["number"],
+                body["phone"],
+                OFFICE_CODE[-2:],
+            )
+            for body in people
+        )
         bootstrap.override(deps)
         try:
             calls = ApiCalls()
@@ -94,6 +114,14 @@ def run(quick: bool) -> list[Figure]:
                     before = calls.snapshot()
                     get_declaration_status(deps, declaration_id, id_number, datetime.now(UTC))
                     reads.append(calls.since(before))
+                for declaration_id, id_number in submitted:
+                    document = {"document_type": "cccd", "document_number": id_number}
+                    before = calls.snapshot()
+                    receive_declaration(deps, declaration_id, document, officer, datetime.now(UTC))
+                    receipts.append(calls.since(before))
+                    before = calls.snapshot()
+                    approve_declaration(deps, declaration_id, officer, datetime.now(UTC))
+                    approvals.append(calls.since(before))
         finally:
             bootstrap.override(None)
 
@@ -101,7 +129,26 @@ def run(quick: bool) -> list[Figure]:
     warm = per_submission[1:]
     sqs = [_service(c, "sqs") for c in submissions]
     per_read = [_service(c, "dynamodb") for c in reads]
+    per_receive = [_service(c, "dynamodb") for c in receipts]
+    per_approve = [_service(c, "dynamodb") for c in approvals]
+    desk = [
+        Figure(
+            "dynamodb_requests_per_receive",
+            statistics.fmean(per_receive),
+            "requests",
+            target=Target("<=", 2),
+            details={"receipts": len(per_receive), "max": max(per_receive), "operations": _operations(receipts)},
+        ),
+        Figure(
+            "dynamodb_requests_per_approve",
+            statistics.fmean(per_approve),
+            "requests",
+            target=Target("<=", 4),
+            details={"approvals": len(per_approve), "max": max(per_approve), "operations": _operations(approvals)},
+        ),
+    ]
     return [
+        *desk,
         Figure(
             "dynamodb_requests_per_office_submission",
             statistics.fmean(warm),

@@ -150,6 +150,53 @@ def test_demo_officer_signs_in_and_must_change_the_password(stack: dict[str, Any
     assert requests.get(f"{api}/v1/me", headers=headers, timeout=10).json()["password_change_required"] is False
 
 
+def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str, Any]) -> None:
+    """Runs after the demo officer has changed the password (test above)."""
+    api = stack["api"]
+    signed_in = requests.post(
+        f"{api}/v1/auth/login",
+        json={"username": "0100000001", "password": "Cây tre xanh bên dòng sông quê"},
+        timeout=10,
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    officer = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    # The first demo participant (local/demo-participants.csv) declares online.
+    body = form(
+        full_name="Đặng Đức Khánh",
+        date_of_birth="1965-12-15",
+        gender="male",
+        bhxh_code="0139941583",
+        id_number="010065054415",
+        phone="0705683953",
+        email="khanh@example.vn",
+    )
+    created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    declaration = created.json()
+
+    found = requests.get(f"{api}/v1/declarations", params={"code": declaration["code"]}, headers=officer, timeout=10)
+    assert found.json()["items"][0]["registry_differences"] == []
+    received = requests.post(
+        f"{api}/v1/declarations/{declaration['id']}/receive",
+        json={"document_type": "cccd", "document_number": "010065054415"},
+        headers=officer,
+        timeout=10,
+    )
+    assert received.status_code == 200, received.text
+    approved = requests.post(f"{api}/v1/declarations/{declaration['id']}/approve", json={}, headers=officer, timeout=10)
+    assert approved.status_code == 200, approved.text
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any("MK tam" in m for m in sms_to(stack, "+84705683953")):
+        time.sleep(0.5)
+    approval = [m for m in sms_to(stack, "+84705683953") if "MK tam" in m]
+    assert len(approval) == 1 and "TK: 0139941583" in approval[0]
+    password = approval[0].split("MK tam: ")[1].split(" ")[0]
+    person = requests.post(f"{api}/v1/auth/login", json={"username": "0139941583", "password": password}, timeout=10)
+    assert person.status_code == 200, person.text
+    assert person.json()["password_change_required"] is True
+
+
 def test_ctrl_c_stops_everything(stack: dict[str, Any]) -> None:
     process = stack["process"]
     process.send_signal(signal.SIGINT)

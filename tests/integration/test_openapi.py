@@ -695,7 +695,7 @@ def _paper_while_declared_online(client: Any, clock: FakeClock) -> Any:
 
 
 def _paper_invalid(client: Any, clock: FakeClock) -> Any:
-    body = form(id_number="001189020747", nickname="An")  # CCCD century digit of a woman born in 2089
+    body = form(id_number="001189020747", nickname="An")  # CCCD digit 4 = 1: a woman, but gender is male
     return _post(client, "/v1/declarations/paper", body, token=_staff(client))
 
 
@@ -803,14 +803,22 @@ SCENARIOS = [
     Scenario("lookup-by-id-number", "GET", "/v1/declarations", 200, _lookup_by_id_number),
     Scenario("lookup-without-query", "GET", "/v1/declarations", 422, _lookup_without_query),
     Scenario("receive", "POST", "/v1/declarations/{declaration_id}/receive", 200, _receive),
-    Scenario("receive-other-document", "POST", "/v1/declarations/{declaration_id}/receive", 422, _receive_other_document),
+    Scenario(
+        "receive-other-document", "POST", "/v1/declarations/{declaration_id}/receive", 422, _receive_other_document
+    ),
     Scenario("receive-expired", "POST", "/v1/declarations/{declaration_id}/receive", 410, _receive_expired),
     Scenario("approve", "POST", "/v1/declarations/{declaration_id}/approve", 200, _approve),
     Scenario("approve-already-decided", "POST", "/v1/declarations/{declaration_id}/approve", 409, _approve_twice),
     Scenario(
-        "approve-registry-mismatch", "POST", "/v1/declarations/{declaration_id}/approve", 409, _approve_registry_mismatch
+        "approve-registry-mismatch",
+        "POST",
+        "/v1/declarations/{declaration_id}/approve",
+        409,
+        _approve_registry_mismatch,
     ),
-    Scenario("approve-other-office", "POST", "/v1/declarations/{declaration_id}/approve", 403, _approve_at_other_office),
+    Scenario(
+        "approve-other-office", "POST", "/v1/declarations/{declaration_id}/approve", 403, _approve_at_other_office
+    ),
     Scenario("reject", "POST", "/v1/declarations/{declaration_id}/reject", 200, _reject),
     Scenario(
         "reject-other-without-note", "POST", "/v1/declarations/{declaration_id}/reject", 422, _reject_other_without_note
@@ -906,7 +914,9 @@ GATEWAY_SCENARIOS = [
     Scenario(
         "reissue-restricted-session", "POST", "/v1/accounts/{username}/reissue", 403, _reissue_with_restricted_session
     ),
-    Scenario("lookup-without-token", "GET", "/v1/declarations", 401, lambda c, _: c.http.get("/v1/declarations?code=X")),
+    Scenario(
+        "lookup-without-token", "GET", "/v1/declarations", 401, lambda c, _: c.http.get("/v1/declarations?code=X")
+    ),
     Scenario("receive-as-supervisor", "POST", "/v1/declarations/{declaration_id}/receive", 403, _receive_as_supervisor),
 ]
 

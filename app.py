@@ -7,12 +7,21 @@ configuration read lazily through ``chalicelib.bootstrap``.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime
 from typing import Any
 
-from chalice.app import AuthRequest, AuthResponse, AuthRoute, Chalice, CORSConfig, Cron, DynamoDBEvent, SQSEvent
+from chalice.app import (
+    AuthRequest,
+    AuthResponse,
+    AuthRoute,
+    Chalice,
+    CORSConfig,
+    Cron,
+    DynamoDBEvent,
+    SNSEvent,
+    SQSEvent,
+)
 
 from chalicelib import __version__
 from chalicelib.api.endpoint import Api, Call, ViewResult, correlation_id
@@ -37,6 +46,7 @@ DECLARATIONS_STREAM_ARN = os.environ.get(
     "BHXH_DECLARATIONS_STREAM_ARN",
     "arn:aws:dynamodb:ap-southeast-1:123456789012:table/bhxh-local-declarations/stream/local",
 )
+SES_FEEDBACK_TOPIC = os.environ.get("BHXH_SES_FEEDBACK_TOPIC", "bhxh-local-ses-feedback")
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
 
@@ -133,37 +143,40 @@ def declaration_status(call: Call, declaration_id: str) -> ViewResult:
 def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
     """Send each queued notice; report only the failed messages back to SQS
     (the event source mapping has ReportBatchItemFailures, see infra/)."""
-    from chalicelib.services.deliver_notification import deliver_notification
-    from chalicelib.services.ports import TemporarySendError
+    from chalicelib.services.deliver_notification import QueuedMessage, deliver_batch
 
     deps = container()
-    failures: list[dict[str, str]] = []
-    for record in event:
-        message_id = record.to_dict().get("messageId", "")
-        try:
-            notification_id = str(json.loads(record.body)["notification_id"])
-        except (ValueError, KeyError, TypeError):
-            logger.error("malformed notification message", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
-            continue
-        try:
-            delivery = deliver_notification(deps, notification_id, deps.clock())
-        except TemporarySendError as error:
-            logger.warning("temporary send failure", extra={"notification_id": notification_id, "error": str(error)})
-            failures.append({"itemIdentifier": message_id})
-            continue
-        except Exception as error:
-            logger.error(
-                "delivery failed", extra={"notification_id": notification_id, "error_type": type(error).__name__}
-            )
-            failures.append({"itemIdentifier": message_id})
-            continue
-        logger.info("notice processed", extra={"notification_id": notification_id, "outcome": delivery.outcome})
+    messages = [
+        QueuedMessage(record.to_dict().get("messageId", ""), record.receipt_handle, record.body) for record in event
+    ]
+    result = deliver_batch(deps, messages, deps.clock())
+    for delivery in result.deliveries:
+        dimensions = {"outcome": delivery.outcome}
+        logger.info("notice processed", extra={**dimensions, "kind": delivery.kind, "reason": delivery.reason})
         if delivery.outcome == "sent":
             metrics.add_metric(name="NoticeLatency", unit=MetricUnit.Seconds, value=delivery.latency_seconds)
             metrics.add_metric(name="NoticesSent", unit=MetricUnit.Count, value=1)
+        elif delivery.outcome == "suppressed":
+            metrics.add_metric(name="NoticesSuppressed", unit=MetricUnit.Count, value=1)
+    if result.dead_lettered:
+        metrics.add_metric(name="NoticesDeadLettered", unit=MetricUnit.Count, value=result.dead_lettered)
+    if result.failed:
+        logger.warning("notices to retry", extra={"count": len(result.failed)})
     flush_metrics()
-    return {"batchItemFailures": failures}
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in result.failed]}
+
+
+@app.on_sns_message(topic=SES_FEEDBACK_TOPIC)
+def ses_feedback(event: SNSEvent) -> None:
+    """SES bounce and complaint notifications: later emails to a bounced or
+    complaining address are suppressed (SMS still goes)."""
+    from chalicelib.services.email_feedback import handle_ses_feedback
+
+    deps = container()
+    suppressed = handle_ses_feedback(deps, event.message, deps.clock())
+    if suppressed:
+        metrics.add_metric(name="EmailAddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
+    flush_metrics()
 
 
 @app.on_dynamodb_record(stream_arn=DECLARATIONS_STREAM_ARN, batch_size=25)
@@ -421,3 +434,49 @@ def overdue_digest_job(event: Any) -> dict[str, Any]:
     report = run_job("overdue-digest", deps, vn_today(now), now)
     logger.info("job done", extra={"job": "overdue-digest", **report})
     return report
+
+
+# --- signed channel ---------------------------------------------------------------------
+
+SIGNED_MAX_BODY_BYTES = 256 * 1024
+XML_TYPES = ["application/xml", "text/xml"]
+
+
+@api.route(
+    "/v1/declarations/signed",
+    methods=["POST"],
+    idempotent=True,
+    content_types=XML_TYPES,
+    max_body_bytes=SIGNED_MAX_BODY_BYTES,
+)
+@tracer.capture_method
+def submit_signed(call: Call) -> ViewResult:
+    """Form 01 signed with a personal digital certificate, decided in the request."""
+    from chalicelib.services.submit_signed_declaration import submit_signed_declaration
+
+    deps = container()
+    now = deps.clock()
+    outcome = submit_signed_declaration(deps, call.raw_body, now, trace_id=call.correlation_id)
+    declaration = outcome.declaration
+    metrics.add_metric(name=f"SignedDeclarations{declaration.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    return 201, {
+        **_declaration_body(declaration, now),
+        "decided_at": declaration.decided_at.isoformat() if declaration.decided_at else None,
+        "reasons": list(declaration.reasons),
+        "differences": list(outcome.differences),
+    }
+
+
+@app.route("/v1/form01.xsd", methods=["GET"])
+def form01_schema() -> Any:
+    """The XML Schema of a signed Form 01 (chalicelib/schemas/form01.xsd)."""
+    from pathlib import Path
+
+    from chalice.app import Response
+
+    schema = (Path(__file__).resolve().parent / "chalicelib" / "schemas" / "form01.xsd").read_bytes()
+    return Response(
+        body=schema,
+        status_code=200,
+        headers={"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"},
+    )

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .services.deps import Deps
-from .services.ports import AccountStore, DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+from .services.ports import (
+    AccountStore,
+    DeclarationStore,
+    OfficeDirectory,
+    Outbox,
+    Registry,
+    Sender,
+    SignatureVerifier,
+)
 
 if TYPE_CHECKING:
     from .domain.passwords import Hasher
@@ -80,7 +88,11 @@ class Container:
     def outbox(self) -> Outbox:
         from .adapters.outbox import DynamoSqsOutbox
 
-        return DynamoSqsOutbox(self._pynamodb, self._sqs, lambda: self.queue_url)
+        return DynamoSqsOutbox(self._pynamodb, self._sqs, lambda: self.queue_url, lambda: self.dead_letter_url)
+
+    @cached_property
+    def dead_letter_url(self) -> str:
+        return str(self._sqs.get_queue_url(QueueName=self.settings.dead_letter_queue)["QueueUrl"])
 
     @cached_property
     def sender(self) -> Sender:
@@ -113,6 +125,20 @@ class Container:
         from .adapters.account_store import DynamoAccountStore
 
         return DynamoAccountStore(self._pynamodb, self.settings.password_shards)
+
+    @cached_property
+    def signatures(self) -> SignatureVerifier:
+        """Built on the first signed submission: lxml, signxml and cryptography load then."""
+        from .signatures.revocation import CrlFetcher
+        from .signatures.verifier import SignedFormVerifier
+
+        settings = self.settings
+        return SignedFormVerifier(
+            settings.trust_store,
+            revocation_mode=settings.revocation_mode,
+            allow_sha1=settings.allow_sha1,
+            fetcher=CrlFetcher(settings.crl_fetch_timeout) if settings.crl_fetch else None,
+        )
 
     @cached_property
     def hasher(self) -> Hasher:

@@ -29,6 +29,12 @@ class Settings:
     accounts_table: str
     sessions_table: str
     notifications_queue: str
+    dead_letter_queue: str
+    retry_base_seconds: int
+    retry_cap_seconds: int
+    sms_per_hour: int
+    sms_per_day: int
+    sms_duplicate_window_minutes: int
     sms_sender_id: str
     email_sender: str
     ses_configuration_set: str
@@ -36,6 +42,11 @@ class Settings:
     expiry_shards: int
     password_shards: int
     max_body_bytes: int
+    # The signed channel (DESIGN §2 "Signed declarations").
+    revocation_mode: str = "hard-fail"  # hard-fail | soft-fail | require
+    allow_sha1: bool = False  # legacy SHA-1 signatures and certificates (off: Thông tư 15/2025/TT-BKHCN)
+    crl_fetch: bool = True  # fetch CRLs from the certificates' distribution points
+    crl_fetch_timeout: float = 5.0
 
     def table_names(self) -> dict[str, str]:
         return {
@@ -56,6 +67,19 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+REVOCATION_MODES = ("hard-fail", "soft-fail", "require")
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def _revocation_mode(value: str) -> str:
+    if value not in REVOCATION_MODES:
+        raise ValueError(f"BHXH_REVOCATION_MODE must be one of {', '.join(REVOCATION_MODES)}")
+    return value
+
+
 def load_settings() -> Settings:
     """Read the settings now. Cheap; callers may cache the result."""
     stage = _env("BHXH_STAGE", "local")
@@ -73,6 +97,14 @@ def load_settings() -> Settings:
         accounts_table=_env("BHXH_ACCOUNTS_TABLE", prefix + "accounts"),
         sessions_table=_env("BHXH_SESSIONS_TABLE", prefix + "sessions"),
         notifications_queue=_env("BHXH_NOTIFICATIONS_QUEUE", f"bhxh-{stage}-notifications"),
+        dead_letter_queue=_env(
+            "BHXH_NOTIFICATIONS_DLQ", _env("BHXH_NOTIFICATIONS_QUEUE", f"bhxh-{stage}-notifications") + "-dlq"
+        ),
+        retry_base_seconds=int(_env("BHXH_RETRY_BASE_SECONDS", "15")),
+        retry_cap_seconds=int(_env("BHXH_RETRY_CAP_SECONDS", "240")),
+        sms_per_hour=int(_env("BHXH_SMS_PER_HOUR", "5")),
+        sms_per_day=int(_env("BHXH_SMS_PER_DAY", "20")),
+        sms_duplicate_window_minutes=int(_env("BHXH_SMS_DUPLICATE_MINUTES", "10")),
         sms_sender_id=_env("BHXH_SMS_SENDER_ID", "BHXHVN"),
         email_sender=_env("BHXH_EMAIL_SENDER", "no-reply@baohiemxahoi.gov.vn"),
         ses_configuration_set=_env("BHXH_SES_CONFIGURATION_SET", ""),
@@ -80,4 +112,8 @@ def load_settings() -> Settings:
         expiry_shards=int(_env("BHXH_EXPIRY_SHARDS", "8")),
         password_shards=int(_env("BHXH_PASSWORD_SHARDS", "16")),
         max_body_bytes=int(_env("BHXH_MAX_BODY_BYTES", str(64 * 1024))),
+        revocation_mode=_revocation_mode(_env("BHXH_REVOCATION_MODE", "hard-fail")),
+        allow_sha1=_flag(_env("BHXH_ALLOW_SHA1", "false")),
+        crl_fetch=_flag(_env("BHXH_CRL_FETCH", "true")),
+        crl_fetch_timeout=float(_env("BHXH_CRL_FETCH_TIMEOUT", "5")),
     )

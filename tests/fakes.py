@@ -31,19 +31,24 @@ from chalicelib.domain.notification import (
     QUEUED,
     SENDING,
     SENT,
+    SUPPRESSED,
     TEMPORARY_FAILURE,
     AuditEvent,
     Notification,
+    sms_fingerprint,
 )
 from chalicelib.domain.passwords import Hasher
 from chalicelib.services.ports import (
     ConcurrentChangeError,
     CounterCodeTakenError,
+    DecidedOnArrival,
     Decision,
     Office,
     Participant,
     PasswordDue,
     Recorded,
+    SignatureVerifier,
+    SmsLimits,
 )
 
 STALE_CLAIM = timedelta(minutes=2)
@@ -140,6 +145,35 @@ class FakeDeclarationStore:
                 self.outbox.record(decision.notices, [])
             self.audit.extend(decision.audit)
 
+    def record_decided(self, decided: DecidedOnArrival) -> None:
+        with self._lock:
+            declaration = decided.declaration
+            if declaration.id in self.items:
+                raise ConcurrentChangeError()
+            if decided.account is not None:
+                assert self.accounts is not None
+                if decided.account.username in self.accounts.accounts or any(
+                    key in self.accounts.guards for key in decided.account_guards
+                ):
+                    raise AccountExistsError()
+            if any(guard.key in self.guards for guard in decided.guards):
+                raise CounterCodeTakenError()
+            if decided.account is not None:
+                assert self.accounts is not None
+                self.accounts.accounts[decided.account.username] = decided.account
+                self.accounts.guards.update(decided.account_guards)
+            self.items[declaration.id] = declaration
+            for guard in decided.guards:
+                self.guards[guard.key] = _Guard(declaration.id, guard.expires_at)
+            if self.outbox is not None:
+                self.outbox.record(decided.notices, [])
+            self.audit.extend(decided.audit)
+
+    def record_refusal(self, event: AuditEvent) -> None:
+        with self._lock:
+            if not any(e.subject == event.subject and e.event_id == event.event_id for e in self.audit):
+                self.audit.append(event)
+
     def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
         found = [
             d
@@ -166,6 +200,11 @@ class FakeOutbox:
         self.stored: dict[str, _Stored] = {}
         self.audit: list[AuditEvent] = []
         self.queue: list[str] = []
+        self.fingerprints: dict[str, datetime] = {}
+        self.sms_times: dict[str, list[datetime]] = {}
+        self.suppressed_emails: set[str] = set()
+        self.delays: list[tuple[str, int]] = []
+        self.dead_letters: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
     def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
@@ -203,9 +242,9 @@ class FakeOutbox:
             if status not in (QUEUED, TEMPORARY_FAILURE) and not stale:
                 return None
             self._set(notification_id, status=SENDING, attempts=stored.attempts + 1, claimed_at=now)
-            return self.stored[notification_id].notice
+            return replace(self.stored[notification_id].notice, attempts=stored.attempts)
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime) -> None:
+    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime, latency: float) -> None:
         stored = self.stored[notification_id]
         stored.notice = replace(stored.notice, secret=None)
         self._set(notification_id, status=SENT, provider_message_id=provider_message_id, error=None)
@@ -216,6 +255,38 @@ class FakeOutbox:
     def get(self, notification_id: str) -> Notification | None:
         stored = self.stored.get(notification_id)
         return stored.notice if stored else None
+
+    def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None:
+        stored = self.stored[notification_id]
+        stored.notice = replace(stored.notice, secret=None)
+        self._set(notification_id, status=SUPPRESSED, error=reason)
+
+    def admit_sms(self, notice: Notification, now: datetime, limits: SmsLimits) -> str | None:
+        with self._lock:
+            fingerprint = sms_fingerprint(notice.recipient, notice.rendered()[0])
+            last = self.fingerprints.get(fingerprint)
+            if last is not None and now - last < limits.duplicate_window:
+                return "duplicate"
+            sent = self.sms_times.setdefault(notice.recipient, [])
+            if sum(1 for t in sent if now - t < timedelta(hours=1)) >= limits.per_hour:
+                return "hourly_limit"
+            if sum(1 for t in sent if now.date() == t.date()) >= limits.per_day:
+                return "daily_limit"
+            sent.append(now)
+            self.fingerprints[fingerprint] = now
+            return None
+
+    def is_email_suppressed(self, address: str) -> bool:
+        return address.lower() in self.suppressed_emails
+
+    def suppress_email(self, address: str, reason: str, now: datetime) -> None:
+        self.suppressed_emails.add(address.lower())
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        self.delays.append((receipt_handle, seconds))
+
+    def dead_letter(self, body: str, reason: str) -> None:
+        self.dead_letters.append((body, reason))
 
 
 @dataclass
@@ -419,6 +490,13 @@ class FakeClock:
         self.now = self.now + timedelta(**delta)
 
 
+def _untrusting_verifier() -> SignatureVerifier:
+    from chalicelib.signatures.trust_store import TrustStore
+    from chalicelib.signatures.verifier import SignedFormVerifier
+
+    return SignedFormVerifier("", store=TrustStore.build([], []))
+
+
 def _sequential_ids() -> Callable[[], str]:
     counter = itertools.count(1)
     return lambda: f"decl-{next(counter):04d}"
@@ -434,6 +512,8 @@ class FakeDeps:
     registry: FakeRegistry = field(default_factory=FakeRegistry)
     clock: Callable[[], datetime] = field(default_factory=lambda: FakeClock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC)))
     new_id: Callable[[], str] = field(default_factory=_sequential_ids)
+    # No trust anchors: every signature is untrusted unless a test gives a verifier.
+    signatures: SignatureVerifier = field(default_factory=_untrusting_verifier)
     accounts: FakeAccountStore = field(init=False)
 
     def __post_init__(self) -> None:

@@ -99,6 +99,7 @@ class DeclarationModel(Model):
     reasons = ListAttribute[str](null=True)
     note = UnicodeAttribute(null=True)
     registry = MapAttribute[str, Any](null=True)
+    signature = MapAttribute[str, Any](null=True)  # signed channel: the certificate that signed
 
     by_code = ByCodeIndex()
     by_id_number = ByIdNumberIndex()
@@ -115,6 +116,7 @@ class GuardModel(Model):
     key = UnicodeAttribute(hash_key=True)
     owner = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)
+    hits = NumberAttribute(null=True)  # rate counters (SMS per phone per hour/day)
 
 
 class NotificationsByDayIndex(GlobalSecondaryIndex["NotificationModel"]):
@@ -150,6 +152,7 @@ class NotificationModel(Model):
     error = UnicodeAttribute(null=True)
     day = UnicodeAttribute()
     secret = UnicodeAttribute(null=True)  # erased once sent
+    latency_seconds = NumberAttribute(null=True)  # decision to provider acceptance (the 15-minute SLA)
 
     by_day = NotificationsByDayIndex()
 
@@ -168,6 +171,7 @@ class AuditModel(Model):
     channel = UnicodeAttribute()
     office_code = UnicodeAttribute(null=True)
     trace_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # a refusal's problem code
     at = UTCDateTimeAttribute()
 
 

@@ -20,13 +20,15 @@ from ..domain.notification import (
     QUEUED,
     SENDING,
     SENT,
+    SUPPRESSED,
     TEMPORARY_FAILURE,
     AuditEvent,
     Notification,
+    sms_fingerprint,
 )
-from ..services.ports import Recorded
+from ..services.ports import Recorded, SmsLimits
 from .audit import audit_model
-from .models import AuditModel, NotificationModel
+from .models import AuditModel, GuardModel, NotificationModel
 from .transactions import LabelledTransaction, TransactionCancelled
 
 # A claim older than this is taken to belong to a worker that died mid-send;
@@ -68,14 +70,22 @@ def notification_from_model(item: NotificationModel) -> Notification:
         template_version=item.template_version,
         status=item.status,
         secret=item.secret,
+        attempts=int(item.attempts or 0),
     )
 
 
 class DynamoSqsOutbox:
-    def __init__(self, connection: Connection, sqs_client: Any, queue_url: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        sqs_client: Any,
+        queue_url: Callable[[], str],
+        dead_letter_url: Callable[[], str] | None = None,
+    ) -> None:
         self._connection = connection
         self._sqs = sqs_client
         self._queue_url = queue_url
+        self._dead_letter_url = dead_letter_url or queue_url
 
     def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
         tx = LabelledTransaction(self._connection)
@@ -125,16 +135,86 @@ class DynamoSqsOutbox:
             raise
         return notification_from_model(item)
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime) -> None:
+    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime, latency: float) -> None:
         NotificationModel(notification_id).update(
             actions=[
                 NotificationModel.status.set(SENT),
                 NotificationModel.sent_at.set(now.astimezone(UTC)),
                 NotificationModel.provider_message_id.set(provider_message_id),
+                NotificationModel.latency_seconds.set(round(latency, 3)),
                 NotificationModel.error.remove(),
                 NotificationModel.secret.remove(),
             ],
             condition=NotificationModel.status == SENDING,
+        )
+
+    def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None:
+        NotificationModel(notification_id).update(
+            actions=[
+                NotificationModel.status.set(SUPPRESSED),
+                NotificationModel.error.set(reason),
+                NotificationModel.secret.remove(),
+            ],
+            condition=NotificationModel.status == SENDING,
+        )
+
+    def admit_sms(self, notice: Notification, now: datetime, limits: SmsLimits) -> str | None:
+        """Count the SMS against its number's hourly and daily allowance and
+        refuse an identical one within the window, atomically; the reason
+        when refused."""
+        now = now.astimezone(UTC)
+        phone = notice.recipient
+        tx = LabelledTransaction(self._connection)
+        for label, bucket, limit, keep in (
+            ("hourly_limit", now.strftime("%Y%m%d%H"), limits.per_hour, timedelta(hours=2)),
+            ("daily_limit", now.strftime("%Y%m%d"), limits.per_day, timedelta(days=2)),
+        ):
+            tx.update(
+                label,
+                GuardModel(f"rate#sms#{phone}#{bucket}"),
+                actions=[
+                    GuardModel.hits.add(1),
+                    GuardModel.owner.set(notice.id),
+                    GuardModel.expires_at.set(now + keep),
+                ],
+                condition=GuardModel.hits.does_not_exist() | (GuardModel.hits < limit),
+            )
+        fingerprint = sms_fingerprint(phone, notice.rendered()[0])
+        tx.save(
+            "duplicate",
+            GuardModel(f"dup#sms#{fingerprint}", owner=notice.id, expires_at=now + limits.duplicate_window),
+            condition=GuardModel.key.does_not_exist() | (GuardModel.expires_at <= now),
+        )
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            for reason in ("duplicate", "hourly_limit", "daily_limit"):
+                if reason in cancelled.failed:
+                    return reason
+            return "rate_limited"
+        return None
+
+    def is_email_suppressed(self, address: str) -> bool:
+        try:
+            GuardModel.get(f"suppressed#email#{address.lower()}")
+        except GuardModel.DoesNotExist:
+            return False
+        return True
+
+    def suppress_email(self, address: str, reason: str, now: datetime) -> None:
+        GuardModel(f"suppressed#email#{address.lower()}", owner=reason[:100]).save()
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        """Backoff: the failed message comes back after ``seconds``."""
+        self._sqs.change_message_visibility(
+            QueueUrl=self._queue_url(), ReceiptHandle=receipt_handle, VisibilityTimeout=min(seconds, 43_200)
+        )
+
+    def dead_letter(self, body: str, reason: str) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._dead_letter_url(),
+            MessageBody=body,
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": reason[:256]}},
         )
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None:

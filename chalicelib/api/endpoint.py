@@ -96,12 +96,17 @@ class Api:
         methods: list[str] | None = None,
         idempotent: bool = False,
         content_types: list[str] | None = None,
+        max_body_bytes: int | None = None,
         **route_kwargs: Any,
     ) -> Callable[[Callable[..., ViewResult]], Callable[..., Response]]:
+        """``max_body_bytes``: this route's body limit, instead of ``BHXH_MAX_BODY_BYTES``."""
+
         def register(view: Callable[..., ViewResult]) -> Callable[..., Response]:
             @functools.wraps(view)
             def handle(**path_params: str) -> Response:
-                return self._handle(view, path_params, idempotent=idempotent, scope=f"{methods}:{path}")
+                return self._handle(
+                    view, path_params, idempotent=idempotent, scope=f"{methods}:{path}", max_body_bytes=max_body_bytes
+                )
 
             verbs = methods or ["GET"]
             # A body is only read on writes; reads accept any Content-Type.
@@ -117,7 +122,13 @@ class Api:
         return register
 
     def _handle(
-        self, view: Callable[..., ViewResult], path_params: dict[str, str], *, idempotent: bool, scope: str
+        self,
+        view: Callable[..., ViewResult],
+        path_params: dict[str, str],
+        *,
+        idempotent: bool,
+        scope: str,
+        max_body_bytes: int | None = None,
     ) -> Response:
         request = self._app.current_request
         assert request is not None
@@ -129,7 +140,7 @@ class Api:
             raw = request.raw_body or b""
             raw_body = raw.encode("utf-8") if isinstance(raw, str) else raw
             settings = container().settings
-            if len(raw_body) > settings.max_body_bytes:
+            if len(raw_body) > (max_body_bytes or settings.max_body_bytes):
                 raise BodyTooLargeError()
             principal = Principal.from_context((request.context or {}).get("authorizer"))
             call = Call(lang, dict(request.query_params or {}), request.headers, raw_body, request_id, principal)
@@ -145,7 +156,8 @@ class Api:
                 outcome = run_idempotent(
                     table_name=settings.idempotency_table,
                     client=container().dynamodb,
-                    scope=scope,
+                    # A key belongs to its caller: two officers never share a stored answer.
+                    scope=f"{scope}#{principal.username if principal else 'anonymous'}",
                     key=check_key(key),
                     raw_body=raw_body,
                     handler=run,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .templates import TEMPLATE_VERSION, Email, Sms
@@ -39,6 +39,7 @@ class Notification:
     template_version: str = TEMPLATE_VERSION
     status: str = QUEUED
     secret: str | None = None
+    attempts: int = field(default=0, compare=False)  # tries so far, this one included once claimed
 
     def rendered(self) -> tuple[str, str]:
         """Text and HTML as sent: the secret put back in place of its mark."""
@@ -95,3 +96,18 @@ class AuditEvent:
     at: datetime
     office_code: str | None = None
     trace_id: str | None = None
+    reason: str | None = None  # why, when the change is a refusal (a problem code)
+
+
+def retry_delay(attempts: int, *, base: int, cap: int, jitter: float) -> int:
+    """Seconds before the next try: exponential (base, 2·base, 4·base ...) up
+    to ``cap``, scaled by ``jitter`` in [0.5, 1] so retries spread out."""
+    exponential = min(cap, base * 2 ** max(0, attempts - 1))
+    return max(0, int(exponential * (0.5 + jitter / 2)))
+
+
+def sms_fingerprint(recipient: str, text: str) -> str:
+    """Identifies an identical SMS to the same number (for the 10-minute rule)."""
+    import hashlib
+
+    return hashlib.sha256(f"{recipient}\n{text}".encode()).hexdigest()[:32]

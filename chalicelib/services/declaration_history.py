@@ -9,7 +9,9 @@ from .officer_desk import load
 
 
 def declaration_history(deps: Deps, declaration_id: str) -> list[dict[str, Any]]:
-    load(deps, declaration_id)  # 404 for an unknown id
+    events = deps.declarations.history(declaration_id) if 0 < len(declaration_id) <= 64 else []
+    if not events:
+        load(deps, declaration_id)  # 404 for an unknown id (a lapsed one keeps its history)
     return [
         {
             "at": event.at.isoformat(),
@@ -20,5 +22,5 @@ def declaration_history(deps: Deps, declaration_id: str) -> list[dict[str, Any]]
             "office_code": event.office_code,
             "trace_id": event.trace_id,
         }
-        for event in deps.declarations.history(declaration_id)
+        for event in events
     ]

@@ -1,28 +1,73 @@
-"""Worker use case: send one queued notice through its provider, once."""
+"""Worker use case: send queued notices through their providers, once each.
+
+For every message: claim the ledger record (a conditional write, so a
+redelivered message sends nothing twice), apply the abuse limits (SMS per
+number per hour and day, no identical SMS within 10 minutes) and the email
+suppression list, then call the provider. A temporary failure comes back
+with exponential backoff and jitter until the queue dead-letters it; a
+permanent one is recorded and dead-lettered at once. Nothing is dropped
+silently: every notice ends ``sent``, ``suppressed`` or in the dead-letter
+queue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from ..domain.notification import SMS
+from ..domain.notification import EMAIL, SMS, retry_delay
 from .deps import Deps
-from .ports import PermanentSendError, TemporarySendError
+from .ports import PermanentSendError, SmsLimits, TemporarySendError
 
 
 @dataclass(frozen=True)
 class Delivery:
-    outcome: str  # sent, skipped, permanent_failure
+    outcome: str  # sent, skipped, suppressed, permanent_failure
     channel: str = ""
     kind: str = ""
     latency_seconds: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    message_id: str
+    receipt_handle: str
+    body: str
+
+
+@dataclass
+class BatchResult:
+    failed: list[str] = field(default_factory=list)  # message ids to deliver again
+    deliveries: list[Delivery] = field(default_factory=list)
+    dead_lettered: int = 0
+
+
+def _limits(deps: Deps) -> SmsLimits:
+    settings = getattr(deps, "settings", None)
+    if settings is None:
+        return SmsLimits()
+    return SmsLimits(
+        settings.sms_per_hour, settings.sms_per_day, timedelta(minutes=settings.sms_duplicate_window_minutes)
+    )
 
 
 def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Delivery:
-    """Raises ``TemporarySendError`` so the queue delivers the message again."""
+    """Raises ``TemporarySendError`` (carrying the attempt count) so the queue
+    delivers the message again."""
     notice = deps.outbox.claim(notification_id, now)
     if notice is None:
         return Delivery("skipped")
+    attempts = max(1, notice.attempts)
+    if notice.channel == SMS and attempts == 1:
+        refused = deps.outbox.admit_sms(notice, now, _limits(deps))
+        if refused:
+            deps.outbox.mark_suppressed(notice.id, refused, now)
+            return Delivery("suppressed", notice.channel, notice.kind, reason=refused)
+    if notice.channel == EMAIL and deps.outbox.is_email_suppressed(notice.recipient):
+        deps.outbox.mark_suppressed(notice.id, "email_suppressed", now)
+        return Delivery("suppressed", notice.channel, notice.kind, reason="email_suppressed")
     text, html = notice.rendered()
     try:
         if notice.channel == SMS:
@@ -31,10 +76,38 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
             message_id = deps.sender.send_email(notice.recipient, notice.subject, text, html)
     except PermanentSendError as error:
         deps.outbox.mark_failed(notice.id, permanent=True, error=str(error), now=deps.clock())
-        return Delivery("permanent_failure", notice.channel, notice.kind)
+        return Delivery("permanent_failure", notice.channel, notice.kind, reason=str(error))
     except TemporarySendError as error:
         deps.outbox.mark_failed(notice.id, permanent=False, error=str(error), now=deps.clock())
-        raise
+        raise TemporarySendError(str(error), attempts) from error
     sent_at = deps.clock()
-    deps.outbox.mark_sent(notice.id, message_id, sent_at)
-    return Delivery("sent", notice.channel, notice.kind, (sent_at - notice.created_at).total_seconds())
+    latency = (sent_at - notice.created_at).total_seconds()
+    deps.outbox.mark_sent(notice.id, message_id, sent_at, latency)
+    return Delivery("sent", notice.channel, notice.kind, latency)
+
+
+def deliver_batch(deps: Deps, messages: list[QueuedMessage], now: datetime) -> BatchResult:
+    result = BatchResult()
+    settings = getattr(deps, "settings", None)
+    base = settings.retry_base_seconds if settings else 15
+    cap = settings.retry_cap_seconds if settings else 240
+    for message in messages:
+        try:
+            notification_id = str(json.loads(message.body)["notification_id"])
+        except (ValueError, KeyError, TypeError):
+            deps.outbox.dead_letter(message.body, "malformed message")
+            result.dead_lettered += 1
+            continue
+        try:
+            delivery = deliver_notification(deps, notification_id, now)
+        except TemporarySendError as error:
+            attempts = error.args[1] if len(error.args) > 1 else 1
+            delay = retry_delay(int(attempts), base=base, cap=cap, jitter=random.random())  # noqa: S311 - jitter
+            deps.outbox.delay_retry(message.receipt_handle, delay)
+            result.failed.append(message.message_id)
+            continue
+        if delivery.outcome == "permanent_failure":
+            deps.outbox.dead_letter(message.body, delivery.reason or "permanent failure")
+            result.dead_lettered += 1
+        result.deliveries.append(delivery)
+    return result

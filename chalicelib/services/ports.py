@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from ..domain.account import Account, Session
 from ..domain.declaration import Declaration, GuardKey
@@ -102,6 +102,16 @@ class DeclarationStore(Protocol):
 
     def history(self, declaration_id: str) -> list[AuditEvent]: ...
 
+    def record_decided(self, decided: DecidedOnArrival) -> None:
+        """Put a declaration decided on arrival in one transaction: the
+        declaration with its final status, its guards (counter code), the
+        account and its guards when approved, the notices and the audit
+        events. ``AccountExistsError`` when the person has an account (nothing
+        written), ``CounterCodeTakenError`` when the code is taken."""
+
+    def record_refusal(self, event: AuditEvent) -> None:
+        """Append the audit event of a refused submission; nothing else is stored."""
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -111,6 +121,13 @@ class Recorded:
 
     created: bool
     to_enqueue: list[Notification]
+
+
+@dataclass(frozen=True)
+class SmsLimits:
+    per_hour: int = 5
+    per_day: int = 20
+    duplicate_window: timedelta = timedelta(minutes=10)
 
 
 class Outbox(Protocol):
@@ -123,7 +140,20 @@ class Outbox(Protocol):
         """Move a queued notice to ``sending``; None when another worker has it
         or it was already sent (so a redelivered message sends nothing)."""
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime) -> None: ...
+    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime, latency: float) -> None: ...
+
+    def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None: ...
+
+    def admit_sms(self, notice: Notification, now: datetime, limits: SmsLimits) -> str | None:
+        """None when the SMS may go; otherwise why not (hourly_limit, daily_limit, duplicate)."""
+
+    def is_email_suppressed(self, address: str) -> bool: ...
+
+    def suppress_email(self, address: str, reason: str, now: datetime) -> None: ...
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None: ...
+
+    def dead_letter(self, body: str, reason: str) -> None: ...
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None: ...
 
@@ -217,3 +247,38 @@ class AccountStore(Protocol):
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]: ...
 
     def staff_of_office(self, office_code: str) -> list[Account]: ...
+
+
+# --- signed channel -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedSignature:
+    """What a valid signature vouches for. ``content``: the Form 01 fields
+    read from the signed bytes only (never from the request as received);
+    ``signer``: the ID documents the certificate's subject UID names, as
+    (type, number); ``certificate``: what identifies it, for the record."""
+
+    content: dict[str, Any]
+    signer: tuple[tuple[str, str], ...]
+    certificate: dict[str, str]
+
+
+class SignatureVerifier(Protocol):
+    def verify(self, body: bytes, now: datetime) -> VerifiedSignature:
+        """Every check of DESIGN §2 "Signed declarations", or the
+        ``SignatureInvalidError`` subclass (or XML error) that names the first
+        that fails."""
+
+
+@dataclass(frozen=True)
+class DecidedOnArrival:
+    """A declaration decided in the request that brought it (signed channel):
+    everything written, atomically, in one transaction."""
+
+    declaration: Declaration
+    guards: list[GuardKey]
+    notices: list[Notification]
+    audit: list[AuditEvent]
+    account: Account | None = None
+    account_guards: list[str] = field(default_factory=list)

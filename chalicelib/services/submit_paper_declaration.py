@@ -17,6 +17,7 @@ from ..domain.declaration import (
     open_declaration_guards,
     vn_today,
 )
+from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent
@@ -33,6 +34,8 @@ def submit_paper_declaration(
 ) -> Declaration:
     office = officer.require_office()
     form = parse_form01(body, today=vn_today(now))
+    if deps.offices.get(form.office_code) is None:
+        raise ValidationError([FieldError("office_code", "unknown_office")])
     participant = deps.registry.get(form.bhxh_code)
     for _ in range(CODE_ATTEMPTS):
         declaration = new_paper_declaration(

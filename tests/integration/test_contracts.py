@@ -137,7 +137,7 @@ def test_stale_claim_can_be_taken_again(deps: Any) -> None:
 @pytest.mark.parametrize(
     ("finish", "status", "claimable"),
     [
-        (lambda o: o.mark_sent("n-1", "mid-1", NOW), "sent", False),
+        (lambda o: o.mark_sent("n-1", "mid-1", NOW, 1.5), "sent", False),
         (lambda o: o.mark_failed("n-1", permanent=True, error="bad number", now=NOW), "permanent_failure", False),
         (lambda o: o.mark_failed("n-1", permanent=False, error="throttled", now=NOW), "temporary_failure", True),
     ],

@@ -78,11 +78,17 @@ def test_sqs_worker_sends_once_even_when_redelivered(client: Any, aws: dict[str,
     assert stored.provider_message_id
 
 
-def test_malformed_sqs_message_is_reported_as_failed(client: Any, aws: dict[str, Any]) -> None:
+def test_malformed_sqs_message_goes_to_the_dead_letter_queue(client: Any, aws: dict[str, Any]) -> None:
+    import boto3
+
     message = event("sqs_notification.json")
     message["Records"][0]["body"] = "not json"
     result = client.lambda_.invoke("deliver_notifications", message)
-    assert result.payload == {"batchItemFailures": [{"itemIdentifier": message["Records"][0]["messageId"]}]}
+    assert result.payload == {"batchItemFailures": []}  # not retried: it can never succeed
+    sqs = boto3.client("sqs", region_name="ap-southeast-1")
+    dead = sqs.receive_message(QueueUrl=aws["dead_letters"], MessageAttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in dead] == ["not json"]
+    assert dead[0]["MessageAttributes"]["reason"]["StringValue"] == "malformed message"
 
 
 def test_reminder_job_reminds_3_and_1_days_before_and_never_twice(

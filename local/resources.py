@@ -24,7 +24,7 @@ def create_tables(settings: Settings) -> list[str]:
 
 
 def create_queues(settings: Settings, sqs: Any) -> dict[str, str]:
-    dlq_url = sqs.create_queue(QueueName=settings.notifications_queue + "-dlq")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=settings.dead_letter_queue)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     queue_url = sqs.create_queue(
         QueueName=settings.notifications_queue,
@@ -42,7 +42,11 @@ def create_identities(settings: Settings, ses: Any, sns: Any) -> None:
 
 
 def create_all(settings: Settings, session: Any) -> dict[str, Any]:
+    import os
+
     tables = create_tables(settings)
     queues = create_queues(settings, session.client("sqs"))
     create_identities(settings, session.client("ses"), session.client("sns"))
-    return {"tables": tables, **queues}
+    topic = os.environ.get("BHXH_SES_FEEDBACK_TOPIC", f"bhxh-{settings.stage}-ses-feedback")
+    feedback = session.client("sns").create_topic(Name=topic)["TopicArn"]
+    return {"tables": tables, **queues, "ses_feedback_topic": feedback}

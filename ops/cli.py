@@ -174,3 +174,36 @@ def outbox_command(
             row.append(item.text if item.channel == "sms" else item.subject or "")
         table.add_row(*row)
     console.print(table)
+
+
+@app.command("redrive")
+def redrive_command(
+    limit: Annotated[int, typer.Option(help="Move at most this many messages")] = 10_000,
+) -> None:
+    """Move dead-lettered notices back to the notification queue (after fixing the cause)."""
+    from chalicelib.services.redrive_notices import redrive
+
+    moved = redrive(_deps(), limit)
+    console.print(f"moved {moved} message(s) back to the notification queue")
+
+
+@app.command("sla")
+def sla_command(
+    days: Annotated[int, typer.Option(help="Days back from today (UTC), today included")] = 1,
+) -> None:
+    """Decision-to-provider latency of sent notices: p50, p99 and max against the 15-minute limit."""
+    from chalicelib.services.notice_sla import LEGAL_LIMIT_SECONDS, sla_report
+
+    report = sla_report(_deps(), datetime.now(UTC).date(), days)
+    table = Table("notices sent", "p50 (s)", "p99 (s)", "max (s)", "over 15 min", "not sent (failed/suppressed)")
+    table.add_row(
+        str(report.sent),
+        f"{report.p50:.2f}",
+        f"{report.p99:.2f}",
+        f"{report.max:.2f}",
+        str(report.over_limit),
+        str(report.not_sent),
+    )
+    console.print(table)
+    verdict = "within" if report.max <= LEGAL_LIMIT_SECONDS else "OVER"
+    console.print(f"{verdict} the legal limit of 15 minutes (design target: p99 under 60 s)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chalicelib.services.ports import Office
+from chalicelib.services.ports import Office, Participant
 
 OFFICE = Office("BHXH-01", "01", "Bảo hiểm xã hội thành phố Hà Nội", "Số 1 phố minh họa, Hà Nội", "1900 9068")
 OFFICE_HCM = Office("BHXH-79", "79", "Bảo hiểm xã hội Thành phố Hồ Chí Minh", "Số 2 đường minh họa", "1900 9068")
@@ -50,3 +50,10 @@ def other_person() -> dict[str, Any]:
         email="binh.tran@example.vn",
         office_code="BHXH-79",
     )
+
+
+# The registry's records of the two example people (their declared phones match).
+PARTICIPANT_AN = Participant("0123456789", "Nguyễn Văn An", "1989-05-02", "male", "001089020747", "+84912345678", "01")
+PARTICIPANT_BINH = Participant(
+    "7912345678", "Trần Thị Bình", "2001-09-30", "female", "079301123456", "+84987654321", "79"
+)

@@ -12,7 +12,7 @@ import argon2
 import pytest
 
 from chalicelib.domain.passwords import Hasher
-from tests.builders import OFFICE, OFFICE_HCM
+from tests.builders import OFFICE, OFFICE_HCM, PARTICIPANT_AN, PARTICIPANT_BINH
 from tests.fakes import FakeClock, FakeDeps, FakeOfficeDirectory
 
 AWS_ENV = {
@@ -33,7 +33,9 @@ NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
 @pytest.fixture
 def fake_deps() -> FakeDeps:
-    return FakeDeps(offices=FakeOfficeDirectory([OFFICE, OFFICE_HCM]), clock=FakeClock(NOW))
+    deps = FakeDeps(offices=FakeOfficeDirectory([OFFICE, OFFICE_HCM]), clock=FakeClock(NOW))
+    deps.registry.put_many([PARTICIPANT_AN, PARTICIPANT_BINH])
+    return deps
 
 
 @pytest.fixture
@@ -71,6 +73,7 @@ def container(aws: dict[str, Any], clock: FakeClock) -> Any:
     # Argon2 with RFC 9106 parameters costs ~0.1 s a hash; tests use the cheapest profile.
     real.__dict__["hasher"] = Hasher(argon2.profiles.CHEAPEST)
     real.offices.put_many([OFFICE, OFFICE_HCM])
+    real.registry.put_many([PARTICIPANT_AN, PARTICIPANT_BINH])
     bootstrap.override(real)
     return real
 

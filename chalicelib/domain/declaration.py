@@ -62,6 +62,8 @@ class Declaration:
     note: str | None = None
     # The registry record as read when the declaration arrived (None: not found).
     registry: dict[str, str] | None = field(default=None, compare=False)
+    # Signed channel: the certificate that signed it (sha256, serial, issuer, not_after).
+    signature: dict[str, str] | None = field(default=None, compare=False)
 
     @property
     def office_code(self) -> str:
@@ -119,6 +121,39 @@ def new_office_declaration(form: Form01, *, declaration_id: str, code: str, now:
     )
 
 
+AUTOMATIC = "system"  # decided_by of a declaration decided without an officer (signed channel)
+
+
+def new_signed_declaration(
+    form: Form01,
+    *,
+    declaration_id: str,
+    code: str,
+    now: datetime,
+    status: str,
+    reasons: tuple[str, ...] = (),
+    registry: dict[str, str] | None = None,
+    signature: dict[str, str] | None = None,
+) -> Declaration:
+    """A Form 01 signed with a personal digital certificate: decided on arrival
+    (approved, or rejected with reasons), never open, so it holds no TTL."""
+    received = now.astimezone(UTC).replace(microsecond=0)
+    return Declaration(
+        id=declaration_id,
+        code=code,
+        channel=CHANNEL_SIGNED,
+        status=status,
+        form=form,
+        created_at=received,
+        confirmed_at=received,
+        decided_at=received,
+        decided_by=AUTOMATIC,
+        reasons=reasons,
+        registry=registry,
+        signature=signature,
+    )
+
+
 @dataclass(frozen=True)
 class GuardKey:
     """A uniqueness guard item key. ``expires_at`` set: frees itself at that time."""
@@ -163,3 +198,12 @@ _LIFECYCLE_RANK = {AWAITING_OFFICE: 1, RECEIVED: 2, APPROVED: 3, REJECTED: 3, EX
 def audit_event_id(at: datetime, to_status: str) -> str:
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return f"{stamp}#{_LIFECYCLE_RANK.get(to_status, 9)}#{to_status}"
+
+
+def contact_is_verified(declaration: Declaration) -> bool:
+    """Before anyone has checked an ID document, a declaration's phone is only
+    what an anonymous request said. Reminders and cancellations go out only
+    when that phone is the one BHXH's registry holds for the person, so the
+    service cannot be used to send SMS to strangers."""
+    registry_phone = (declaration.registry or {}).get("phone")
+    return bool(registry_phone) and registry_phone == declaration.form.phone

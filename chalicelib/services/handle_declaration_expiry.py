@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain import templates
-from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration, audit_event_id
+from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration, audit_event_id, contact_is_verified
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, Notification, notices_for
 from .deps import Deps
@@ -20,17 +20,22 @@ def handle_declaration_expiry(
     """Idempotent: a redelivered stream record records and queues nothing new."""
     if declaration.status != AWAITING_OFFICE:
         return []
+    verified = contact_is_verified(declaration)
     expired_at = declaration.expires_at or now
     form = declaration.form
     code = format_counter_code(declaration.code)
-    notices = notices_for(
-        source=f"declaration#{declaration.id}",
-        kind="office_cancelled",
-        phone=form.phone,
-        email=form.email,
-        sms=templates.office_cancelled_sms(code),
-        mail=templates.office_cancelled_email(form.full_name, code),
-        now=now,
+    notices = (
+        notices_for(
+            source=f"declaration#{declaration.id}",
+            kind="office_cancelled",
+            phone=form.phone,
+            email=form.email,
+            sms=templates.office_cancelled_sms(code),
+            mail=templates.office_cancelled_email(form.full_name, code),
+            now=now,
+        )
+        if verified
+        else []
     )
     audit = AuditEvent(
         subject=declaration.id,

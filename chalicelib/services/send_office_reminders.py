@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..domain import templates
-from ..domain.declaration import REMINDER_DAYS_BEFORE, expiry_day
+from ..domain.declaration import REMINDER_DAYS_BEFORE, contact_is_verified, expiry_day
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import Notification, notices_for
 from .deps import Deps
@@ -21,6 +21,7 @@ class JobReport:
     examined: int = 0
     queued: int = 0
     requeued: int = 0
+    unverified: int = 0  # the declared phone is not the registry's: no SMS to strangers
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -32,6 +33,9 @@ def send_office_reminders(deps: Deps, as_of: date, now: datetime) -> JobReport:
         for declaration in deps.declarations.expiring_on(as_of + timedelta(days=days)):
             report.examined += 1
             if declaration.is_expired(now) or declaration.expires_at is None:
+                continue
+            if not contact_is_verified(declaration):
+                report.unverified += 1
                 continue
             office = deps.offices.get(declaration.office_code)
             office_name = office.name if office else declaration.office_code

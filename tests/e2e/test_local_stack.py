@@ -75,14 +75,18 @@ def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
 def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
     assert stack["startup_seconds"] < 60
     api = stack["api"]
-    body = form(full_name="Đặng Đức Khánh", phone="0705683953")
+    # A demo participant (local/demo-participants.csv): reminders go only to the registry's phone.
+    body = form(
+        full_name="Lê Hữu Dũng", date_of_birth="1968-01-05", gender="male", bhxh_code="0861808165",
+        id_number="082068797611", phone="0888751578", email="dung@example.vn",
+    )
     created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
     assert created.status_code == 201, created.text
     declaration = created.json()
     assert declaration["status"] == "awaiting_office"
 
     status = requests.get(
-        f"{api}/v1/declarations/{declaration['id']}", params={"id_number": "001089020747"}, timeout=10
+        f"{api}/v1/declarations/{declaration['id']}", params={"id_number": "082068797611"}, timeout=10
     )
     assert status.status_code == 200
     assert status.json()["code"] == declaration["code"]
@@ -102,9 +106,9 @@ def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
     assert '"queued": 2' in job.stdout
 
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not sms_to(stack, "+84705683953"):
+    while time.monotonic() < deadline and not sms_to(stack, "+84888751578"):
         time.sleep(0.5)
-    messages = sms_to(stack, "+84705683953")
+    messages = sms_to(stack, "+84888751578")
     assert len(messages) == 1
     assert declaration["code"] in messages[0]
     assert len(messages[0]) <= 160

@@ -118,4 +118,4 @@ def test_reminder_job_skips_other_days(client: Any, aws: dict[str, Any], clock: 
     submit(client, form())
     clock.now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 2 days before: no reminder
     report = client.lambda_.invoke("office_reminders_job", event("schedule_office_reminders.json")).payload
-    assert report == {"examined": 0, "queued": 0, "requeued": 0, "by_kind": {}}
+    assert report == {"examined": 0, "queued": 0, "requeued": 0, "unverified": 0, "by_kind": {}}

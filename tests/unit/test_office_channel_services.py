@@ -131,3 +131,13 @@ def test_permanent_failure_is_not_retried(fake_deps: FakeDeps) -> None:
     assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "permanent_failure"
     assert deliver_notification(fake_deps, sms.id, fake_deps.clock()).outcome == "skipped"
     assert fake_deps.sender.sms == []
+
+
+def test_no_reminder_or_cancellation_sms_to_a_phone_the_registry_does_not_know(fake_deps: FakeDeps) -> None:
+    stranger = form(phone="0987000111")  # not the phone BHXH holds for this person
+    declaration = submit_office_declaration(fake_deps, stranger, fake_deps.clock()).declaration
+    report = send_office_reminders(fake_deps, date(2026, 12, 1), fake_deps.clock())
+    assert (report.queued, report.unverified) == (0, 1)
+    assert handle_declaration_expiry(fake_deps, declaration, fake_deps.clock()) == []
+    assert [(e.from_status, e.to_status) for e in fake_deps.outbox.audit] == [("awaiting_office", "expired")]
+    assert fake_deps.outbox.stored == {}

@@ -4,7 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint typecheck unit bench clean
+# Infrastructure (infra/): its own virtualenv, from infra/requirements.txt (which includes requirements.txt:
+# synthesis runs `chalice package`, which imports app.py).
+INFRA_VENV  := infra/.venv
+INFRA_BIN   := $(INFRA_VENV)/bin
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat infra/requirements.txt requirements.txt | cksum | cut -d' ' -f1)
+INFRA_OUT   := infra/cdk.out/ci
+INFRA_TEMPLATE := $(INFRA_OUT)/bhxh-ci.template.json
+# The template the checks read: a `ci` environment (names differ from prod, nothing else).
+INFRA_CONTEXT := stage=ci cors_origins=https://ci.dichvu.baohiemxahoi.gov.vn operator_emails=ci@baohiemxahoi.gov.vn
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: install run test lint typecheck unit bench capacity clean infra-install infra-synth infra-lint infra-test
 
 install: $(STAMP)
 
@@ -24,7 +35,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck infra-test
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
@@ -33,5 +44,30 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The capacity table of docs/operations.md, from bench/results.json (run `make bench` first).
+capacity: $(STAMP)
+	$(BIN)/python infra/capacity.py --write docs/operations.md
+
+infra-install: $(INFRA_STAMP)
+
+$(INFRA_STAMP): infra/requirements.txt requirements.txt
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_BIN)/python -m pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	rm -f $(INFRA_VENV)/.installed-*
+	touch $@
+
+infra-synth: $(INFRA_STAMP)
+	rm -rf $(INFRA_OUT)
+	cd infra && .venv/bin/python -m bhxh_infra.synth --outdir cdk.out/ci $(INFRA_CONTEXT)
+
+# cfn-lint: any finding fails. checkov: any failed check fails (skips are justified in the
+# resources' Metadata, see infra/bhxh_infra/checkov.py).
+infra-lint: infra-synth
+	$(INFRA_BIN)/cfn-lint $(INFRA_TEMPLATE)
+	$(INFRA_BIN)/checkov --file $(INFRA_TEMPLATE) --framework cloudformation --skip-download --compact --quiet
+
+infra-test: infra-lint
+	cd infra && .venv/bin/python -m pytest
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(INFRA_VENV) infra/cdk.out

@@ -1,0 +1,200 @@
+"""Deployment settings, read from CDK context (``cdk.json`` defaults, ``-c key=value`` overrides).
+
+Every value has one place where it is read and checked; the stack never calls
+``try_get_context`` itself. Values from the command line arrive as strings, those
+from ``cdk.json`` as JSON, so each reader accepts both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+INFRA_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = INFRA_DIR.parent
+
+STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
+DEFAULT_REGION = "ap-southeast-1"
+
+
+class ContextError(ValueError):
+    """A context value is missing or invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class InfraConfig:
+    stage: str
+    region: str
+    account: str | None
+    cors_origins: tuple[str, ...]
+    operator_emails: tuple[str, ...] = ()
+    sms_sender_id: str = "BHXHVN"
+    sms_monthly_spend_limit_usd: int = 1
+    sms_spend_alarm_percent: int = 80
+    email_sender: str = "no-reply@baohiemxahoi.gov.vn"
+    manage_ses_identity: bool = True
+    manage_apigateway_account: bool = True
+    log_retention_days: int = 365
+    api_throttle_rate: int = 500
+    api_throttle_burst: int = 1000
+    api_5xx_alarm_percent: float = 1.0
+    api_endpoint_type: str = "REGIONAL"
+    notice_worker_max_concurrency: int = 20
+    lambda_memory_mb: int = 512
+    lambda_timeout_s: int = 30
+    retain_data: bool = True
+    revocation_mode: str = "hard-fail"
+    allow_sha1: bool = False
+    trust_store_dir: Path = field(default=INFRA_DIR / "trust-store")
+
+    @property
+    def prefix(self) -> str:
+        """Every resource name starts with this (``bhxh-<stage>-``)."""
+        return f"bhxh-{self.stage}-"
+
+    @property
+    def stack_name(self) -> str:
+        return f"bhxh-{self.stage}"
+
+    def name(self, suffix: str) -> str:
+        return self.prefix + suffix
+
+    @property
+    def cors_origin(self) -> str:
+        """The one origin the app serves (Chalice's ``CORSConfig`` takes a single origin)."""
+        return self.cors_origins[0]
+
+    @property
+    def email_domain(self) -> str:
+        return self.email_sender.rpartition("@")[2]
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no"}:
+        return False
+    raise ContextError(f"context {name!r} must be true or false, not {value!r}")
+
+
+def _int(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(_text(value))
+    except ValueError:
+        raise ContextError(f"context {name!r} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise ContextError(f"context {name!r} must be between {low} and {high}, not {number}")
+    return number
+
+
+def _list(value: Any) -> tuple[str, ...]:
+    """A JSON list, or a comma-separated string (``-c cors_origins=https://a,https://b``)."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(_text(v) for v in value if _text(v))
+    text = _text(value)
+    if text.startswith("["):
+        return tuple(_text(v) for v in json.loads(text) if _text(v))
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922)
+
+
+def load_config(context: dict[str, Any]) -> InfraConfig:
+    """Build the settings from a context mapping (``key -> value``)."""
+
+    def get(name: str, default: Any = None) -> Any:
+        value = context.get(name)
+        return default if value is None or value == "" else value
+
+    stage = _text(get("stage", ""))
+    if not stage:
+        raise ContextError("context 'stage' is required: cdk deploy -c stage=prod (the stack is bhxh-<stage>)")
+    if not STAGE_PATTERN.match(stage):
+        raise ContextError(
+            f"context 'stage' must match {STAGE_PATTERN.pattern} (it prefixes every name), not {stage!r}"
+        )
+    if stage == "local":
+        raise ContextError("stage 'local' is the emulator's (make run); pick another name")
+
+    origins = _list(get("cors_origins"))
+    if not origins:
+        raise ContextError(
+            "context 'cors_origins' is required: the web front end's origin, e.g. https://dichvu.example.vn"
+        )
+    for origin in origins:
+        if origin == "*" or not re.match(r"^https://[a-z0-9.-]+(:\d+)?$", origin):
+            raise ContextError(f"CORS origin {origin!r} must be an https:// origin (scheme and host, no path, no '*')")
+    if len(origins) > 1:
+        # app.py builds one CORSConfig(allow_origin=BHXH_CORS_ORIGIN) at import; serving several
+        # origins needs the app to echo the request's Origin when it is on a list.
+        raise ContextError("the app serves exactly one CORS origin (CORSConfig in app.py); give one in 'cors_origins'")
+
+    retention = _int("log_retention_days", get("log_retention_days", 365), 1, 3653)
+    if retention not in LOG_RETENTION_DAYS:
+        raise ContextError(f"context 'log_retention_days' must be one of {LOG_RETENTION_DAYS}, not {retention}")
+
+    sender_id = _text(get("sms_sender_id", "BHXHVN"))
+    if not re.match(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$", sender_id):
+        raise ContextError("context 'sms_sender_id' must be 1-11 letters or digits with at least one letter")
+
+    email_sender = _text(get("email_sender", "no-reply@baohiemxahoi.gov.vn"))
+    if not re.match(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$", email_sender):
+        raise ContextError(f"context 'email_sender' must be an email address, not {email_sender!r}")
+
+    endpoint = _text(get("api_endpoint_type", "REGIONAL")).upper()
+    if endpoint not in {"REGIONAL", "EDGE"}:
+        raise ContextError("context 'api_endpoint_type' must be REGIONAL or EDGE")
+
+    trust_store = Path(_text(get("trust_store_dir", str(INFRA_DIR / "trust-store"))))
+    if not trust_store.is_absolute():
+        trust_store = INFRA_DIR / trust_store
+
+    revocation = _text(get("revocation_mode", "hard-fail"))
+    if revocation not in {"hard-fail", "soft-fail", "require"}:
+        raise ContextError("context 'revocation_mode' must be hard-fail, soft-fail or require (BHXH_REVOCATION_MODE)")
+
+    account = get("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
+    return InfraConfig(
+        stage=stage,
+        region=_text(get("region") or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION),
+        account=_text(account) if account else None,
+        cors_origins=origins,
+        operator_emails=_list(get("operator_emails")),
+        sms_sender_id=sender_id,
+        sms_monthly_spend_limit_usd=_int(
+            "sms_monthly_spend_limit_usd", get("sms_monthly_spend_limit_usd", 1), 1, 10**6
+        ),
+        sms_spend_alarm_percent=_int("sms_spend_alarm_percent", get("sms_spend_alarm_percent", 80), 1, 100),
+        email_sender=email_sender,
+        manage_ses_identity=_bool("manage_ses_identity", get("manage_ses_identity", True)),
+        manage_apigateway_account=_bool("manage_apigateway_account", get("manage_apigateway_account", True)),
+        log_retention_days=retention,
+        api_throttle_rate=_int("api_throttle_rate", get("api_throttle_rate", 500), 1, 10_000),
+        api_throttle_burst=_int("api_throttle_burst", get("api_throttle_burst", 1000), 1, 5_000),
+        api_5xx_alarm_percent=float(_text(get("api_5xx_alarm_percent", 1.0))),
+        api_endpoint_type=endpoint,
+        notice_worker_max_concurrency=_int(
+            "notice_worker_max_concurrency", get("notice_worker_max_concurrency", 20), 2, 1000
+        ),
+        lambda_memory_mb=_int("lambda_memory_mb", get("lambda_memory_mb", 512), 128, 10_240),
+        lambda_timeout_s=_int("lambda_timeout_s", get("lambda_timeout_s", 30), 3, 120),
+        retain_data=_bool("retain_data", get("retain_data", True)),
+        revocation_mode=revocation,
+        allow_sha1=_bool("allow_sha1", get("allow_sha1", False)),
+        trust_store_dir=trust_store,
+    )

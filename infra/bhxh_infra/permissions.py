@@ -1,0 +1,183 @@
+"""Least privilege: what each Lambda function of the Chalice app may do, and nothing more.
+
+Chalice's generated policy is off (``autogen_policy: false``). Chalice still
+creates one role per function (``<Function>Role``); the stack replaces that
+role's inline policy with the document built here from ``ACCESS``.
+
+``ACCESS`` is keyed by the Python name of the handler in app.py (``app`` is the
+HTTP API). It lists, per table, the DynamoDB actions the handler's code paths
+call (adapters in ``chalicelib/adapters``) and the GSIs it queries. Notes:
+
+* ``TransactWriteItems`` is authorised per item as ``PutItem``/``UpdateItem``/
+  ``DeleteItem``/``ConditionCheckItem`` on each table it touches;
+  ``TransactGetItems`` as ``GetItem``.
+* PynamoDB's ``Model.update`` is ``UpdateItem`` with ``ALL_NEW`` (no extra read);
+  ``Model.get`` is ``GetItem``; ``batch_get`` is ``BatchGetItem``;
+  ``batch_write`` is ``BatchWriteItem``; a query on an index is ``Query`` on
+  ``table/<t>/index/<i>``, a query on the table ``Query`` on the table.
+* PynamoDB never calls ``DescribeTable`` here: the models carry their schema.
+
+A function found in the Chalice template without an entry here stops the
+synthesis (fail closed): a new handler must declare what it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+GET = "dynamodb:GetItem"
+BATCH_GET = "dynamodb:BatchGetItem"
+PUT = "dynamodb:PutItem"
+UPDATE = "dynamodb:UpdateItem"
+DELETE = "dynamodb:DeleteItem"
+CHECK = "dynamodb:ConditionCheckItem"
+BATCH_WRITE = "dynamodb:BatchWriteItem"
+QUERY = "dynamodb:Query"
+
+STREAM_READ = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+QUEUE_SEND = ("sqs:GetQueueUrl", "sqs:SendMessage")  # SendMessageBatch is authorised as SendMessage
+QUEUE_CONSUME = (  # what the Lambda SQS event source mapping needs, plus the worker's own backoff
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+)
+# Since SNS delivers SMS through AWS End User Messaging SMS, it calls these on the caller's behalf
+# (forward access sessions): allowed only when SNS is the caller (aws:CalledViaLast).
+SMS_SEND_VIA_SNS = ("sms-voice:SendTextMessage",)
+SMS_SETTINGS_VIA_SNS = (
+    "sms-voice:DescribeAccountAttributes",
+    "sms-voice:DescribeSpendLimits",
+    "sms-voice:SetTextMessageSpendLimitOverride",
+)
+CALLED_VIA_SNS = {"StringEquals": {"aws:CalledViaLast": "sns.amazonaws.com"}}
+KMS_USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+@dataclass(frozen=True)
+class TableUse:
+    actions: tuple[str, ...] = ()  # on the table ARN
+    query: bool = False  # Query on the table itself (partition + sort key)
+    indexes: tuple[str, ...] = ()  # Query on these GSIs
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    purpose: str
+    tables: Mapping[str, TableUse] = field(default_factory=dict)
+    send_notices: bool = False  # put notices on the notification queue
+    consume_notices: bool = False  # the SQS event source and the worker's backoff on the notification queue
+    dead_letter_notices: bool = False  # the worker moves permanent failures to the dead-letter queue itself
+    read_declarations_stream: bool = False  # the DynamoDB stream event source (and its on-failure queue)
+    send_sms: bool = False
+    send_email: bool = False
+    trust_store: bool = False  # the trust-store layer (signed channel)
+    invoked_asynchronously: bool = False  # EventBridge/SNS: failed events go to the async failure queue
+
+
+_OUTBOX_RECORD = {  # DynamoSqsOutbox.record: one transaction of notices + audit, replay reads the notices
+    "notifications": TableUse((PUT, GET)),
+    "audit": TableUse((PUT,)),
+}
+
+ACCESS: dict[str, FunctionAccess] = {
+    "app": FunctionAccess(
+        purpose="HTTP API: declarations, officer desk, sign-in, accounts, recovery",
+        tables={
+            # create / receive / decide / record_decided (transactions), get, find_by_* (index + batch get),
+            # awaiting_decision (overdue list)
+            "declarations": TableUse(
+                (GET, BATCH_GET, PUT, UPDATE), indexes=("by_code", "by_id_number", "by_office_due")
+            ),
+            # open-declaration, counter-code and account guards: put/update/delete/condition check in transactions
+            "guards": TableUse((PUT, UPDATE, DELETE, CHECK)),
+            "notifications": TableUse((PUT, GET)),
+            "audit": TableUse((PUT,), query=True),  # history of a declaration
+            "registry": TableUse((GET,)),  # BHXH records cross-check
+            "offices": TableUse((GET,), indexes=("by_province",)),
+            "idempotency": TableUse((GET, PUT, UPDATE, DELETE)),  # Powertools idempotency persistence layer
+            "accounts": TableUse((GET, PUT, UPDATE)),
+            # start_session (put), lift_restriction (update), logout (delete), end_sessions (index + batch delete)
+            "sessions": TableUse((PUT, UPDATE, DELETE, BATCH_WRITE), indexes=("by_username",)),
+        },
+        send_notices=True,
+        trust_store=True,
+    ),
+    "session_authorizer": FunctionAccess(
+        purpose="API Gateway authorizer: one conditional update that checks and extends the session",
+        tables={"sessions": TableUse((UPDATE,))},
+    ),
+    "deliver_notifications": FunctionAccess(
+        purpose="SQS worker: claims each notice, applies SMS limits and the email suppression list, sends",
+        tables={
+            "notifications": TableUse((UPDATE,)),  # claim, mark_sent / mark_failed / mark_suppressed
+            # admit_sms (transaction: two counters updated, one duplicate guard put), is_email_suppressed (get)
+            "guards": TableUse((GET, PUT, UPDATE)),
+        },
+        consume_notices=True,
+        dead_letter_notices=True,
+        send_sms=True,
+        send_email=True,
+    ),
+    "ses_feedback": FunctionAccess(
+        purpose="SNS subscriber: SES bounces and complaints put addresses on the suppression list",
+        tables={"guards": TableUse((PUT,))},
+        invoked_asynchronously=True,
+    ),
+    "on_declaration_change": FunctionAccess(
+        purpose="DynamoDB stream (TTL deletions only): audit event and cancellation notices",
+        tables=dict(_OUTBOX_RECORD),
+        send_notices=True,
+        read_declarations_stream=True,
+    ),
+    "office_reminders_job": FunctionAccess(
+        purpose="Daily: reminders 3 days and 1 day before an office declaration expires",
+        tables={
+            "declarations": TableUse(indexes=("by_expiry_day",)),
+            "offices": TableUse((GET,)),
+            **_OUTBOX_RECORD,
+        },
+        send_notices=True,
+        invoked_asynchronously=True,
+    ),
+    "password_age_job": FunctionAccess(
+        purpose="Daily: password-expiry reminders 14, 7, 1 days before and on the day",
+        tables={"accounts": TableUse(indexes=("by_password_expiry",)), **_OUTBOX_RECORD},
+        send_notices=True,
+        invoked_asynchronously=True,
+    ),
+    "overdue_digest_job": FunctionAccess(
+        purpose="Daily: each office's supervisors get the dossiers overdue and due tomorrow",
+        tables={
+            "offices": TableUse(indexes=("by_province",)),
+            "declarations": TableUse(indexes=("by_office_due",)),
+            "accounts": TableUse(indexes=("by_staff_office",)),
+            **_OUTBOX_RECORD,
+        },
+        send_notices=True,
+        invoked_asynchronously=True,
+    ),
+}
+
+
+def handler_name(handler: str) -> str:
+    """``app.deliver_notifications`` -> ``deliver_notifications``; ``app.app`` -> ``app``."""
+    module, _, name = handler.rpartition(".")
+    if module != "app":
+        raise ValueError(f"unexpected Lambda handler {handler!r}: the Chalice app lives in app.py")
+    return name
+
+
+def function_suffix(handler: str) -> str:
+    """The part of the function's name after ``bhxh-<stage>-``."""
+    name = handler_name(handler)
+    return "api" if name == "app" else name.replace("_", "-")

@@ -474,7 +474,7 @@ def form01_schema() -> Any:
 
     from chalice.app import Response
 
-    schema = (Path(__file__).resolve().parent / "chalicelib" / "schemas" / "form01.xsd").read_bytes()
+    schema = (Path(__file__).resolve().parent / "chalicelib" / "schemas" / "form01.xsd").read_text(encoding="utf-8")
     return Response(
         body=schema,
         status_code=200,

@@ -71,6 +71,12 @@ def _sign_in(shared: Shared) -> list[Figure]:
     return sign_in.run(shared.quick)
 
 
+def _signed(shared: Shared) -> list[Figure]:
+    from . import signed
+
+    return signed.run(shared.quick)
+
+
 def _throughput(shared: Shared) -> list[Figure]:
     from .data import DataFiles
     from .emulator import Emulator
@@ -79,6 +85,15 @@ def _throughput(shared: Shared) -> list[Figure]:
     emulator, files = shared.emulator(), shared.files()
     assert isinstance(emulator, Emulator) and isinstance(files, DataFiles)
     return run_throughput(emulator, files, shared.quick)
+
+
+def _notices(shared: Shared) -> list[Figure]:
+    from . import notices
+    from .emulator import Emulator
+
+    emulator = shared.emulator()
+    assert isinstance(emulator, Emulator)
+    return notices.run(emulator, shared.quick)
 
 
 def _memory(shared: Shared) -> list[Figure]:
@@ -99,7 +114,8 @@ class Group:
 
 
 # In this order: the in-process moto of ``dynamodb_requests``, ``password_age`` and
-# ``sign_in`` must not overlap the moto server.
+# ``sign_in`` must not overlap the moto server (the groups from ``import_participants``
+# on share it, one at a time; ``notice_delivery`` runs a worker thread against it).
 GROUPS = (
     Group("cold_start", _cold_start, ("cold_start_ratio", "cold_start_app_ms", "cold_start_baseline_ms")),
     Group(
@@ -136,6 +152,17 @@ GROUPS = (
         ),
     ),
     Group(
+        "signed",
+        _signed,
+        (
+            "signed_verifications_per_s",
+            "signxml_bare_verifications_per_s",
+            "signed_verify_ratio",
+            "dynamodb_requests_per_signed_submission",
+            "dynamodb_requests_per_signed_submission_max",
+        ),
+    ),
+    Group(
         "import_participants",
         _throughput,
         ("import_participants_rows_per_s", "raw_batch_write_rows_per_s", "import_participants_ratio"),
@@ -148,6 +175,18 @@ GROUPS = (
             "import_participants_peak_mb_10k",
             "import_participants_peak_mb_100k",
             "import_memory_growth_ratio",
+        ),
+    ),
+    Group(
+        "notice_delivery",
+        _notices,
+        (
+            "notice_latency_p50_s",
+            "notice_latency_p99_s",
+            "notice_latency_max_s",
+            "worker_sends_per_s",
+            "raw_sns_publish_per_s",
+            "worker_throughput_ratio",
         ),
     ),
 )

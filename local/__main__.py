@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -26,8 +27,13 @@ def main() -> int:
 
     from chalicelib.config import load_settings
 
+    from .demo_pki import local_pki_dir, write_local_demo
     from .resources import create_all
     from .seed import seed
+
+    # A fresh demo CA and signer each start; the API reads its trust store.
+    pki, demo_form = write_local_demo(local_pki_dir(ROOT))
+    os.environ.setdefault("BHXH_TRUST_STORE", str(pki.trust_store))
 
     settings = load_settings()
     session = boto3.session.Session()
@@ -62,6 +68,12 @@ BHXH e-transaction registration: local stack
   sent SMS/email  {emulator_url()}/moto-api/data.json  (SMS under "sns" -> "SMS"; email under "ses")
                   or: python -m ops outbox
   daily jobs .... python -m ops run-job office-reminders|password-age [--as-of YYYY-MM-DD]
+  signed channel  demo root CA in {pki.trust_store} (BHXH_TRUST_STORE); signer {pki.uid}
+                  key {pki.signer_key}, certificate chain {pki.signer_cert}
+                  python -m ops sign-form01 {demo_form} --key {pki.signer_key} \\
+                    --cert {pki.signer_cert} --out signed.xml
+                  curl -X POST localhost:{api_port()}/v1/declarations/signed -H 'Content-Type: application/xml' \\
+                    --data-binary @signed.xml
 Ctrl-C stops everything.""",
         flush=True,
     )

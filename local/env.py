@@ -15,6 +15,8 @@ DEFAULTS = {
     # DynamoDB Streams against moto need the account id left out of endpoints.
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "BHXH_STAGE": "local",
+    # No network here: the signed channel uses the CRLs of its trust store only.
+    "BHXH_CRL_FETCH": "false",
 }
 
 

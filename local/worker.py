@@ -51,15 +51,15 @@ class Worker(threading.Thread):
     def __init__(self, handler: Any, sqs: Any, queue_url: str) -> None:
         super().__init__(name="notification-worker", daemon=True)
         self._handler, self._sqs, self._queue_url = handler, sqs, queue_url
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 drain_once(self._handler, self._sqs, self._queue_url, wait_seconds=1)
             except Exception as error:  # keep the local worker alive; Lambda would retry
                 print(f"worker: {type(error).__name__}: {error}")
-                self._stop.wait(1)
+                self._stopping.wait(1)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()

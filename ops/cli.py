@@ -207,3 +207,37 @@ def sla_command(
     console.print(table)
     verdict = "within" if report.max <= LEGAL_LIMIT_SECONDS else "OVER"
     console.print(f"{verdict} the legal limit of 15 minutes (design target: p99 under 60 s)")
+
+
+@app.command("sign-form01")
+def sign_form01_command(
+    form: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Form 01 as JSON")],
+    key: Annotated[Path, typer.Option(exists=True, dir_okay=False, readable=True, help="Signer's private key (PEM)")],
+    cert: Annotated[
+        Path,
+        typer.Option(exists=True, dir_okay=False, readable=True, help="Signer's certificate, then its CA's (PEM)"),
+    ],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Where to write the signed XML (default: stdout)")  # noqa: UP045
+    ] = None,
+) -> None:
+    """Sign a Form 01 the way a declarant's signing tool does (enveloped
+    XMLDSig, RSA/ECDSA with SHA-256, certificate chain in KeyInfo), for
+    POST /v1/declarations/signed. Nothing is sent anywhere."""
+    import sys
+
+    from chalicelib.signatures.signing import sign_form01
+
+    try:
+        body = json.loads(form.read_text(encoding="utf-8"))
+        if not isinstance(body, dict):
+            raise ValueError("the Form 01 JSON must be an object")
+        signed = sign_form01(body, key.read_bytes(), cert.read_bytes())
+    except (ValueError, TypeError) as error:
+        err.print(f"[red]{form}: {error}")
+        raise typer.Exit(2) from error
+    if out is None:
+        sys.stdout.buffer.write(signed + b"\n")
+        return
+    out.write_bytes(signed)
+    err.print(f"signed Form 01 written to {out} ({len(signed)} bytes)")

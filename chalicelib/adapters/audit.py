@@ -18,5 +18,6 @@ def audit_model(event: AuditEvent) -> AuditModel:
         channel=event.channel,
         office_code=event.office_code,
         trace_id=event.trace_id,
+        reason=event.reason,
         at=event.at.astimezone(UTC),
     )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError
 
 from ..domain.declaration import (
     RECEIVED,
@@ -19,7 +20,7 @@ from ..domain.declaration import (
 from ..domain.errors import AccountExistsError, OpenDeclarationExistsError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent
-from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, Decision
+from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, DecidedOnArrival, Decision
 from .audit import audit_model
 from .models import AccountModel, AuditModel, DeclarationModel, GuardModel
 from .transactions import LabelledTransaction, TransactionCancelled
@@ -57,6 +58,7 @@ def to_model(declaration: Declaration, shards: int) -> DeclarationModel:
         reasons=list(declaration.reasons) or None,
         note=declaration.note,
         registry=dict(declaration.registry) if declaration.registry is not None else None,
+        signature=dict(declaration.signature) if declaration.signature is not None else None,
     )
 
 
@@ -91,6 +93,7 @@ def from_model(item: DeclarationModel) -> Declaration:
         reasons=tuple(item.reasons or ()),
         note=item.note,
         registry=_raw_map(item.registry),
+        signature=_raw_map(item.signature),
     )
 
 
@@ -240,6 +243,53 @@ class DynamoDeclarationStore:
                 raise AccountExistsError() from cancelled
             raise ConcurrentChangeError() from cancelled
 
+    def record_decided(self, decided: DecidedOnArrival) -> None:
+        from .account_store import account_model
+        from .models import NotificationModel
+        from .outbox import notification_model
+
+        declaration = decided.declaration
+        tx = LabelledTransaction(self._connection)
+        tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
+        for guard in decided.guards:
+            tx.save(
+                "code" if guard.key.startswith("code#") else "guard",
+                GuardModel(guard.key, owner=declaration.id, expires_at=_utc(guard.expires_at)),
+                condition=GuardModel.key.does_not_exist(),
+            )
+        if decided.account is not None:
+            tx.save(
+                "account",
+                account_model(decided.account, self._password_shards),
+                condition=AccountModel.username.does_not_exist(),
+            )
+            for key in decided.account_guards:
+                tx.save(
+                    "account_guard",
+                    GuardModel(key, owner=decided.account.username),
+                    condition=GuardModel.key.does_not_exist(),
+                )
+        for notice in decided.notices:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        for event in decided.audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed & {"account", "account_guard"}:
+                raise AccountExistsError() from cancelled
+            if "code" in cancelled.failed:
+                raise CounterCodeTakenError() from cancelled
+            raise ConcurrentChangeError() from cancelled
+
+    def record_refusal(self, event: AuditEvent) -> None:
+        try:
+            audit_model(event).save(condition=AuditModel.event_id.does_not_exist())
+        except PutError as error:
+            if not _condition_failed(error):
+                raise
+            # The same refusal recorded already (a retried request): nothing to add.
+
     def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
         items = DeclarationModel.by_office_due.query(
             office_code, DeclarationModel.due_by <= due_until.isoformat(), limit=500
@@ -261,6 +311,11 @@ class DynamoDeclarationStore:
             )
             for item in AuditModel.query(declaration_id)
         ]
+
+
+def _condition_failed(error: PutError) -> bool:
+    cause = getattr(error, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"
 
 
 def declaration_from_stream_image(image: dict[str, Any]) -> Declaration:

@@ -167,3 +167,72 @@ class RegistryMismatchError(DomainError):
     def __init__(self, differences: list[dict[str, str | None]]) -> None:
         super().__init__(", ".join(str(d["field"]) for d in differences))
         self.differences = differences
+
+
+# --- signed channel --------------------------------------------------------------------
+
+
+class MalformedXmlError(DomainError):
+    code = "malformed_xml"
+    status = 400
+
+
+class XmlDtdForbiddenError(DomainError):
+    """A DOCTYPE or an entity: refused before parsing (XXE, entity expansion)."""
+
+    code = "xml_dtd_forbidden"
+    status = 400
+
+
+class SignatureInvalidError(DomainError):
+    """The base of every refused signature: the structure, a digest or the
+    signature value does not hold. Subclasses name the precise reason."""
+
+    code = "signature_invalid"
+    status = 422
+
+
+class SignatureMissingError(SignatureInvalidError):
+    code = "signature_missing"
+
+
+class CertificateUntrustedError(SignatureInvalidError):
+    """No path from the signer's certificate to a configured trust anchor."""
+
+    code = "certificate_untrusted"
+
+
+class CertificateExpiredError(SignatureInvalidError):
+    code = "certificate_expired"
+
+
+class CertificateNotYetValidError(SignatureInvalidError):
+    code = "certificate_not_yet_valid"
+
+
+class CertificateRevokedError(SignatureInvalidError):
+    code = "certificate_revoked"
+
+
+class RevocationUnknownError(SignatureInvalidError):
+    """Revocation could not be checked and the revocation mode requires it."""
+
+    code = "revocation_unknown"
+
+
+class WeakAlgorithmError(SignatureInvalidError):
+    """Below Thông tư 15/2025/TT-BKHCN: RSA < 2048, ECDSA < 256, or SHA-1 without the legacy setting."""
+
+    code = "weak_algorithm"
+
+
+class KeyUsageError(SignatureInvalidError):
+    """The signer's certificate allows neither digitalSignature nor nonRepudiation."""
+
+    code = "key_usage_invalid"
+
+
+class SignerMismatchError(SignatureInvalidError):
+    """The certificate's subject UID does not name the declared ID document."""
+
+    code = "signer_mismatch"

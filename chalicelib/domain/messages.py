@@ -70,6 +70,42 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Thông tin kê khai khác với dữ liệu BHXH; chưa thể phê duyệt",
         "The declaration differs from BHXH's records; it cannot be approved yet",
     ),
+    "malformed_xml": (
+        "Nội dung gửi lên không phải tờ khai XML hợp lệ (UTF-8)",
+        "The body is not a valid XML declaration (UTF-8)",
+    ),
+    "xml_dtd_forbidden": (
+        "Tờ khai XML không được chứa DOCTYPE hay khai báo thực thể (entity)",
+        "The XML must not contain a DOCTYPE or entity declarations",
+    ),
+    "signature_invalid": (
+        "Chữ ký số không hợp lệ hoặc nội dung đã bị thay đổi sau khi ký",
+        "The digital signature is not valid, or the content was changed after signing",
+    ),
+    "signature_missing": ("Tờ khai chưa được ký số", "The declaration is not digitally signed"),
+    "certificate_untrusted": (
+        "Chứng thư số không do tổ chức cung cấp dịch vụ chứng thực chữ ký số được cấp phép cấp",
+        "The certificate was not issued by a licensed certification authority",
+    ),
+    "certificate_expired": ("Chứng thư số đã hết hạn", "The certificate has expired"),
+    "certificate_not_yet_valid": ("Chứng thư số chưa có hiệu lực", "The certificate is not valid yet"),
+    "certificate_revoked": ("Chứng thư số đã bị thu hồi", "The certificate has been revoked"),
+    "revocation_unknown": (
+        "Chưa kiểm tra được tình trạng thu hồi của chứng thư số, vui lòng thử lại sau",
+        "The certificate's revocation status could not be checked; please try again later",
+    ),
+    "weak_algorithm": (
+        "Thuật toán ký hoặc độ dài khóa không đáp ứng Thông tư 15/2025/TT-BKHCN",
+        "The signature algorithm or key size does not meet Circular 15/2025/TT-BKHCN",
+    ),
+    "key_usage_invalid": (
+        "Chứng thư số không được phép dùng để ký số",
+        "The certificate may not be used for digital signatures",
+    ),
+    "signer_mismatch": (
+        "Người ký không phải người kê khai (số giấy tờ tùy thân trong chứng thư số khác tờ khai)",
+        "The signer is not the declarant (the certificate names another ID document)",
+    ),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
         "Something went wrong on our side; please try again later or call 1900 9068",
@@ -112,6 +148,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "required_one_of": ("Cần nhập một trong: {fields}", "Give one of: {fields}"),
     "invalid": ("Không hợp lệ", "Not valid"),
+    "duplicate_field": ("Trường này xuất hiện nhiều lần", "This field appears more than once"),
     "password_too_short": ("Mật khẩu phải có ít nhất {min} ký tự", "The password must have at least {min} characters"),
     "password_too_long": (
         "Mật khẩu không được dài quá {max} ký tự",

@@ -64,3 +64,25 @@ REASONS: dict[str, Reason] = {
     )
 }
 MAX_NOTE = 500
+
+# Reasons only an automatic decision gives (signed channel); officers choose from REASONS.
+AUTOMATIC_REASONS: dict[str, Reason] = {
+    r.code: r
+    for r in (
+        Reason(
+            "account_exists",
+            "ban da co tai khoan",
+            "Bạn đã có tài khoản giao dịch điện tử với BHXH",
+            "You already have an e-transaction account with BHXH",
+            "Đăng nhập bằng tài khoản đã có (tên đăng nhập là mã số BHXH); "
+            "quên mật khẩu thì dùng chức năng khôi phục mật khẩu hoặc gọi 1900 9068.",
+            "Sign in with your existing account (the username is your social-insurance code); "
+            "if you forgot the password, use password recovery or call 1900 9068.",
+        ),
+    )
+}
+
+
+def describe(code: str) -> Reason:
+    """Any reason a rejection may carry, officer-chosen or automatic."""
+    return REASONS.get(code) or AUTOMATIC_REASONS[code]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from .ports import AccountStore, DeclarationStore, OfficeDirectory, Outbox, Registry, Sender
+from .ports import AccountStore, DeclarationStore, OfficeDirectory, Outbox, Registry, Sender, SignatureVerifier
 
 if TYPE_CHECKING:  # argon2 is imported only by the paths that hash
     from ..domain.passwords import Hasher
@@ -34,6 +34,9 @@ class Deps(Protocol):
 
     @property
     def hasher(self) -> Hasher: ...
+
+    @property
+    def signatures(self) -> SignatureVerifier: ...
 
     @property
     def clock(self) -> Callable[[], datetime]: ...

@@ -12,8 +12,8 @@ from ..domain import templates
 from ..domain.declaration import REJECTED, Declaration, audit_event_id, open_declaration_guards
 from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import AuditEvent, notices_for
-from ..domain.rejection_reasons import MAX_NOTE, REASONS
+from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.rejection_reasons import MAX_NOTE, REASONS, describe
 from ..domain.transitions import REJECT, check
 from .deps import Deps
 from .officer_desk import Officer, explain_lost_race, load
@@ -56,18 +56,16 @@ def nearest_office(deps: Deps, declaration: Declaration) -> Office | None:
     return deps.offices.get(declaration.received_office or declaration.office_code)
 
 
-def reject_declaration(
-    deps: Deps, declaration_id: str, body: Any, officer: Officer, now: datetime, *, trace_id: str | None = None
-) -> Declaration:
-    reasons, note = parse_rejection(body)
-    office_code = officer.require_office()
-    declaration = load(deps, declaration_id)
-    check(declaration, REJECT, now, office_code)
+def rejection_notices(
+    deps: Deps, declaration: Declaration, reasons: tuple[str, ...], note: str | None, now: datetime
+) -> list[Notification]:
+    """The rejection SMS and email: what was wrong, what to fix, the nearest
+    office, the lookup page and the hotline (every rejection sends these)."""
     form = declaration.form
     code = format_counter_code(declaration.code)
-    catalogue = [REASONS[r] for r in reasons]
+    catalogue = [describe(r) for r in reasons]
     office = nearest_office(deps, declaration)
-    notices = notices_for(
+    return notices_for(
         source=f"declaration#{declaration.id}",
         kind="declaration_rejected",
         phone=form.phone,
@@ -82,6 +80,16 @@ def reject_declaration(
         ),
         now=now,
     )
+
+
+def reject_declaration(
+    deps: Deps, declaration_id: str, body: Any, officer: Officer, now: datetime, *, trace_id: str | None = None
+) -> Declaration:
+    reasons, note = parse_rejection(body)
+    office_code = officer.require_office()
+    declaration = load(deps, declaration_id)
+    check(declaration, REJECT, now, office_code)
+    notices = rejection_notices(deps, declaration, reasons, note, now)
     rejected = replace(
         declaration, status=REJECTED, decided_at=now, decided_by=officer.username, reasons=reasons, note=note
     )

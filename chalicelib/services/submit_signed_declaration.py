@@ -1,0 +1,203 @@
+"""Use case: an individual submits Form 01 signed with a personal digital
+certificate; it is decided in the request (DESIGN §2 "Signed declarations").
+
+* A valid signature of the declarant whose data match the BHXH registry:
+  approved, the account issued, the approval SMS and email queued.
+* A valid signature with a registry mismatch, or a person who has an account
+  already: rejected with reasons, rejection notices queued.
+* Anything else (XML, signature, certificate, signer, form): refused with the
+  problem's code. Only an audit event is stored, and nobody is notified: a
+  request that proves nothing proves nothing about who owns that phone.
+
+Approval or rejection is one transaction (declaration, account, guards,
+notices, audit), so a notice goes out only for a decision that was recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from ..domain.account import CITIZEN, AccountHolder
+from ..domain.declaration import (
+    APPROVED,
+    CHANNEL_SIGNED,
+    REJECTED,
+    Declaration,
+    audit_event_id,
+    counter_code_guard,
+    identity_key,
+    new_signed_declaration,
+    vn_today,
+)
+from ..domain.errors import AccountExistsError, DomainError, FieldError, ValidationError
+from ..domain.form01 import Form01, parse_form01
+from ..domain.identifiers import new_counter_code
+from ..domain.notification import AuditEvent, Notification
+from ..domain.registry_check import registry_differences
+from ..signatures.identity import check_form_signer
+from .deps import Deps
+from .issue_account import prepare_account
+from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, VerifiedSignature
+from .reject_declaration import rejection_notices
+
+CODE_ATTEMPTS = 5
+REFUSED = "refused"
+ACTOR = "declarant"
+
+
+@dataclass(frozen=True)
+class SignedOutcome:
+    declaration: Declaration
+    differences: tuple[str, ...]  # the fields that differ from the registry (names only)
+
+
+def refusal_subject(body: bytes) -> str:
+    """Refusals are filed under the body's SHA-256: the same bytes refused
+    twice share a subject; nothing personal is in the key."""
+    return f"signed-refusal#{hashlib.sha256(body).hexdigest()}"
+
+
+def _verified(deps: Deps, body: bytes, now: datetime) -> tuple[Form01, VerifiedSignature]:
+    verified = deps.signatures.verify(body, now)
+    form = parse_form01(verified.content, today=vn_today(now))
+    check_form_signer(form, verified.signer)
+    if deps.offices.get(form.office_code) is None:
+        raise ValidationError([FieldError("office_code", "unknown_office")])
+    return form, verified
+
+
+def submit_signed_declaration(deps: Deps, body: bytes, now: datetime, *, trace_id: str | None = None) -> SignedOutcome:
+    try:
+        form, verified = _verified(deps, body, now)
+    except DomainError as error:
+        deps.declarations.record_refusal(
+            AuditEvent(
+                subject=refusal_subject(body),
+                event_id=audit_event_id(now, REFUSED),
+                from_status=None,
+                to_status=REFUSED,
+                actor=ACTOR,
+                channel=CHANNEL_SIGNED,
+                at=now,
+                trace_id=trace_id,
+                reason=error.code,
+            )
+        )
+        raise
+    participant = deps.registry.get(form.bhxh_code)
+    arrival = _Arrival(form, verified, participant, deps.new_id(), now, trace_id)
+    differences = tuple(d.field for d in registry_differences(form, arrival.registry))
+    if not differences:
+        approved = _approve(deps, arrival)
+        if approved is not None:
+            return SignedOutcome(approved, ())
+        reasons: tuple[str, ...] = ("account_exists",)
+    else:
+        reasons = ("registry_mismatch",)
+    return SignedOutcome(_reject(deps, arrival, reasons), differences)
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """A signed Form 01 that passed every check, about to be decided."""
+
+    form: Form01
+    verified: VerifiedSignature
+    participant: Participant | None
+    declaration_id: str
+    now: datetime
+    trace_id: str | None
+
+    @property
+    def registry(self) -> dict[str, str] | None:
+        return asdict(self.participant) if self.participant else None
+
+    def declaration(self, status: str, reasons: tuple[str, ...] = ()) -> Declaration:
+        return new_signed_declaration(
+            self.form,
+            declaration_id=self.declaration_id,
+            code=new_counter_code(),
+            now=self.now,
+            status=status,
+            reasons=reasons,
+            registry=self.registry,
+            signature=self.verified.certificate,
+        )
+
+    def audit(self, declaration: Declaration) -> AuditEvent:
+        return AuditEvent(
+            subject=declaration.id,
+            event_id=audit_event_id(self.now, declaration.status),
+            from_status=None,
+            to_status=declaration.status,
+            actor=ACTOR,
+            channel=CHANNEL_SIGNED,
+            at=self.now,
+            office_code=declaration.office_code,
+            trace_id=self.trace_id,
+        )
+
+
+def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
+    """The approved declaration, or None when the person has an account already."""
+    form = arrival.form
+    holder = AccountHolder(
+        username=form.bhxh_code,
+        full_name=form.full_name,
+        phone=form.phone,
+        email=form.email,
+        identity_key=identity_key(form),
+        province_code=arrival.participant.province_code if arrival.participant else None,
+        roles=(CITIZEN,),
+    )
+    prepared = prepare_account(
+        deps,
+        holder,
+        now=arrival.now,
+        source=f"declaration#{arrival.declaration_id}",
+        actor=ACTOR,
+        channel=CHANNEL_SIGNED,
+        trace_id=arrival.trace_id,
+    )
+    for _ in range(CODE_ATTEMPTS):
+        approved = arrival.declaration(APPROVED)
+        try:
+            deps.declarations.record_decided(
+                DecidedOnArrival(
+                    declaration=approved,
+                    guards=[counter_code_guard(approved.code)],
+                    notices=prepared.notices,
+                    audit=[arrival.audit(approved), prepared.audit],
+                    account=prepared.account,
+                    account_guards=prepared.guard_keys,
+                )
+            )
+        except CounterCodeTakenError:
+            continue
+        except AccountExistsError:
+            return None
+        deps.outbox.enqueue(prepared.notices)
+        return approved
+    raise RuntimeError("no free counter code after several draws")
+
+
+def _reject(deps: Deps, arrival: _Arrival, reasons: tuple[str, ...]) -> Declaration:
+    for _ in range(CODE_ATTEMPTS):
+        rejected = arrival.declaration(REJECTED, reasons)
+        notices: list[Notification] = rejection_notices(deps, rejected, reasons, None, arrival.now)
+        try:
+            deps.declarations.record_decided(
+                DecidedOnArrival(
+                    declaration=rejected,
+                    guards=[counter_code_guard(rejected.code)],
+                    notices=notices,
+                    audit=[arrival.audit(rejected)],
+                )
+            )
+        except CounterCodeTakenError:
+            continue
+        deps.outbox.enqueue(notices)
+        return rejected
+    raise RuntimeError("no free counter code after several draws")

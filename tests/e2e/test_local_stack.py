@@ -77,8 +77,13 @@ def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
     api = stack["api"]
     # A demo participant (local/demo-participants.csv): reminders go only to the registry's phone.
     body = form(
-        full_name="Lê Hữu Dũng", date_of_birth="1968-01-05", gender="male", bhxh_code="0861808165",
-        id_number="082068797611", phone="0888751578", email="dung@example.vn",
+        full_name="Lê Hữu Dũng",
+        date_of_birth="1968-01-05",
+        gender="male",
+        bhxh_code="0861808165",
+        id_number="082068797611",
+        phone="0888751578",
+        email="dung@example.vn",
     )
     created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
     assert created.status_code == 201, created.text

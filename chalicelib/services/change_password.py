@@ -9,6 +9,7 @@ from typing import Any
 from ..domain.account import Account
 from ..domain.errors import AccountNotFoundError, ConflictError, FieldError, ValidationError
 from ..domain.passwords import check_new_password
+from ..domain.request_fields import string_fields
 from .deps import Deps
 from .ports import ConcurrentChangeError
 
@@ -16,18 +17,8 @@ FIELDS = ("current_password", "new_password")
 
 
 def parse_change(body: Any) -> tuple[str, str]:
-    if not isinstance(body, dict):
-        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
-    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in FIELDS]
-    for key in FIELDS:
-        value = body.get(key)
-        if value is None:
-            errors.append(FieldError(key, "required"))
-        elif not isinstance(value, str):
-            errors.append(FieldError(key, "invalid_type", {"expected": "string"}))
-    if errors:
-        raise ValidationError(errors)
-    return str(body["current_password"]), str(body["new_password"])
+    values = string_fields(body, FIELDS)
+    return values["current_password"], values["new_password"]
 
 
 def context_of(account: Account) -> list[str]:

@@ -13,27 +13,13 @@ from typing import Any
 
 from ..domain import templates
 from ..domain.account import RECOVERY_MAX_TRIES, recovery_code_hash
-from ..domain.errors import FieldError, RecoveryCodeInvalidError, ValidationError
+from ..domain.errors import RecoveryCodeInvalidError
 from ..domain.notification import notices_for
+from ..domain.request_fields import string_fields
 from .change_password import set_new_password
 from .deps import Deps
 
 MAX_TEXT = 64
-
-
-def _fields(body: Any, names: tuple[str, ...]) -> dict[str, str]:
-    if not isinstance(body, dict):
-        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
-    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in names]
-    for name in names:
-        value = body.get(name)
-        if value is None:
-            errors.append(FieldError(name, "required"))
-        elif not isinstance(value, str):
-            errors.append(FieldError(name, "invalid_type", {"expected": "string"}))
-    if errors:
-        raise ValidationError(errors)
-    return {name: str(body[name]) for name in names}
 
 
 def _same_phone(registered: str, given: str) -> bool:
@@ -48,7 +34,7 @@ def _same_phone(registered: str, given: str) -> bool:
 
 
 def request_recovery(deps: Deps, body: Any, now: datetime) -> None:
-    values = _fields(body, ("username", "phone"))
+    values = string_fields(body, ("username", "phone"))
     username = values["username"].strip()[:MAX_TEXT]
     account = deps.accounts.get(username) if username else None
     if account is None or not _same_phone(account.phone, values["phone"]):
@@ -71,7 +57,7 @@ def request_recovery(deps: Deps, body: Any, now: datetime) -> None:
 
 
 def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
-    values = _fields(body, ("username", "code", "new_password"))
+    values = string_fields(body, ("username", "code", "new_password"))
     account = deps.accounts.get(values["username"].strip()[:MAX_TEXT])
     recovery = account.recovery if account is not None else None
     if account is None or recovery is None or recovery.expires_at <= now or recovery.tries >= RECOVERY_MAX_TRIES:

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.account import Account, Session, new_session, token_hash
-from ..domain.errors import FieldError, InvalidCredentialsError, TemporaryPasswordExpiredError, ValidationError
+from ..domain.errors import InvalidCredentialsError, TemporaryPasswordExpiredError
 from ..domain.passwords import MAX_LENGTH
+from ..domain.request_fields import string_fields
 from .deps import Deps
 from .ports import ConcurrentChangeError
 
@@ -28,17 +29,8 @@ class SignedIn:
 
 
 def parse_credentials(body: Any) -> tuple[str, str]:
-    if not isinstance(body, dict):
-        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
-    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in ("username", "password")]
-    for key in ("username", "password"):
-        if body.get(key) is None:
-            errors.append(FieldError(key, "required"))
-        elif not isinstance(body[key], str):
-            errors.append(FieldError(key, "invalid_type", {"expected": "string"}))
-    if errors:
-        raise ValidationError(errors)
-    return str(body["username"]), str(body["password"])
+    values = string_fields(body, ("username", "password"))
+    return values["username"], values["password"]
 
 
 def login(deps: Deps, username: str, password: str, now: datetime) -> SignedIn:

@@ -157,11 +157,15 @@ DESK_ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/declarations/*/reject": ("POST",),
     "/v1/accounts/*/reissue": ("POST",),
 }
+REPORT_ROUTES: dict[str, tuple[str, ...]] = {
+    "/v1/reports/progress": ("GET",),
+    "/v1/reports/service": ("GET",),
+}
 ROLE_ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
     CITIZEN: dict(RESTRICTED_ROUTES),
     OFFICER: {**RESTRICTED_ROUTES, **DESK_ROUTES},
     SUPERVISOR: {**RESTRICTED_ROUTES, **DESK_READ_ROUTES},
-    REPORTER: dict(RESTRICTED_ROUTES),
+    REPORTER: {**RESTRICTED_ROUTES, **REPORT_ROUTES},
     ADMIN: {**RESTRICTED_ROUTES, "/v1/accounts/*/reissue": ("POST",)},
 }
 

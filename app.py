@@ -46,6 +46,10 @@ DECLARATIONS_STREAM_ARN = os.environ.get(
     "BHXH_DECLARATIONS_STREAM_ARN",
     "arn:aws:dynamodb:ap-southeast-1:123456789012:table/bhxh-local-declarations/stream/local",
 )
+ACCOUNTS_STREAM_ARN = os.environ.get(
+    "BHXH_ACCOUNTS_STREAM_ARN",
+    "arn:aws:dynamodb:ap-southeast-1:123456789012:table/bhxh-local-accounts/stream/local",
+)
 SES_FEEDBACK_TOPIC = os.environ.get("BHXH_SES_FEEDBACK_TOPIC", "bhxh-local-ses-feedback")
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
@@ -433,6 +437,72 @@ def overdue_digest_job(event: Any) -> dict[str, Any]:
     now = deps.clock()
     report = run_job("overdue-digest", deps, vn_today(now), now)
     logger.info("job done", extra={"job": "overdue-digest", **report})
+    return report
+
+
+# --- registration campaign ---------------------------------------------------------------
+
+
+@app.on_dynamodb_record(stream_arn=ACCOUNTS_STREAM_ARN, batch_size=100)
+def on_account_issued(event: DynamoDBEvent) -> None:
+    """Every new account, whatever the channel: its holder's unit counts it
+    once if they are rostered. A failure re-delivers the batch; counting is
+    conditional, so what was counted is not counted again."""
+    from chalicelib.adapters.models import AccountModel
+    from chalicelib.services.campaign import count_issued_account
+    from chalicelib.services.ports import COUNTED
+
+    deps = container()
+    counted = 0
+    for record in event:
+        raw = record.to_dict()
+        if raw.get("eventName") != "INSERT":
+            continue
+        image = (raw.get("dynamodb") or {}).get("NewImage")
+        if not image:
+            logger.error("account insert without a new image", extra={"event_id": raw.get("eventID")})
+            continue
+        account = AccountModel.from_raw_data(image)
+        if count_issued_account(deps, account.username, account.created_at, account.channel) == COUNTED:
+            counted += 1
+    if counted:
+        metrics.add_metric(name="CampaignRegistrationsCounted", unit=MetricUnit.Count, value=counted)
+    flush_metrics()
+
+
+REPORT_FORMATS = ("json", "csv")
+
+
+@api.route("/v1/reports/progress", authorizer=session_authorizer)
+def progress_report(call: Call) -> ViewResult:
+    """Per unit: roster, registered, %, remaining, deadline, days left, 7-day
+    projection, on track; totals. ``format=csv`` for Excel; ``province=`` filters."""
+    from chalicelib.api.endpoint import Download
+    from chalicelib.domain.campaign import progress_csv
+    from chalicelib.domain.errors import FieldError, ValidationError
+    from chalicelib.services.campaign import campaign_progress
+
+    deps = container()
+    form = call.query.get("format", "json")
+    if form not in REPORT_FORMATS:
+        raise ValidationError([FieldError("format", "invalid_choice", {"choices": ", ".join(REPORT_FORMATS)})])
+    today = vn_today(deps.clock())
+    report = campaign_progress(deps, today, call.query.get("province") or None)
+    if form == "csv":
+        name = f"tien-do-dang-ky-{today.isoformat()}{'-' + report.province if report.province else ''}.csv"
+        return 200, Download(progress_csv(report, call.lang), "text/csv; charset=utf-8", name)
+    return 200, report.to_dict()
+
+
+@app.schedule(Cron(30, 0, "*", "*", "?", "*"))
+def progress_digest_job(event: Any) -> dict[str, Any]:
+    """07:30 Asia/Ho_Chi_Minh: leadership gets every unit's progress, worst first."""
+    from chalicelib.jobs import run_job
+
+    deps = container()
+    now = deps.clock()
+    report = run_job("progress-digest", deps, vn_today(now), now)
+    logger.info("job done", extra={"job": "progress-digest", "units": report["units"], "emails": report["emails"]})
     return report
 
 

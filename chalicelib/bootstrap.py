@@ -17,6 +17,7 @@ from .config import Settings, load_settings
 from .services.deps import Deps
 from .services.ports import (
     AccountStore,
+    CampaignStore,
     DeclarationStore,
     OfficeDirectory,
     Outbox,
@@ -125,6 +126,12 @@ class Container:
         from .adapters.account_store import DynamoAccountStore
 
         return DynamoAccountStore(self._pynamodb, self.settings.password_shards)
+
+    @cached_property
+    def campaign(self) -> CampaignStore:
+        from .adapters.campaign_store import DynamoCampaignStore
+
+        return DynamoCampaignStore(self._pynamodb)
 
     @cached_property
     def signatures(self) -> SignatureVerifier:

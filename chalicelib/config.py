@@ -28,6 +28,8 @@ class Settings:
     idempotency_table: str
     accounts_table: str
     sessions_table: str
+    units_table: str
+    roster_table: str
     notifications_queue: str
     dead_letter_queue: str
     retry_base_seconds: int
@@ -47,6 +49,8 @@ class Settings:
     allow_sha1: bool = False  # legacy SHA-1 signatures and certificates (off: Thông tư 15/2025/TT-BKHCN)
     crl_fetch: bool = True  # fetch CRLs from the certificates' distribution points
     crl_fetch_timeout: float = 5.0
+    # The campaign's daily progress digest (07:30 Vietnam): who receives it.
+    leadership_emails: tuple[str, ...] = ()
 
     def table_names(self) -> dict[str, str]:
         return {
@@ -59,6 +63,8 @@ class Settings:
             "idempotency": self.idempotency_table,
             "accounts": self.accounts_table,
             "sessions": self.sessions_table,
+            "units": self.units_table,
+            "roster": self.roster_table,
         }
 
 
@@ -96,6 +102,8 @@ def load_settings() -> Settings:
         idempotency_table=_env("BHXH_IDEMPOTENCY_TABLE", prefix + "idempotency"),
         accounts_table=_env("BHXH_ACCOUNTS_TABLE", prefix + "accounts"),
         sessions_table=_env("BHXH_SESSIONS_TABLE", prefix + "sessions"),
+        units_table=_env("BHXH_UNITS_TABLE", prefix + "units"),
+        roster_table=_env("BHXH_ROSTER_TABLE", prefix + "roster"),
         notifications_queue=_env("BHXH_NOTIFICATIONS_QUEUE", f"bhxh-{stage}-notifications"),
         dead_letter_queue=_env(
             "BHXH_NOTIFICATIONS_DLQ", _env("BHXH_NOTIFICATIONS_QUEUE", f"bhxh-{stage}-notifications") + "-dlq"
@@ -116,4 +124,7 @@ def load_settings() -> Settings:
         allow_sha1=_flag(_env("BHXH_ALLOW_SHA1", "false")),
         crl_fetch=_flag(_env("BHXH_CRL_FETCH", "true")),
         crl_fetch_timeout=float(_env("BHXH_CRL_FETCH_TIMEOUT", "5")),
+        leadership_emails=tuple(
+            address.strip() for address in _env("BHXH_LEADERSHIP_EMAILS", "").split(",") if address.strip()
+        ),
     )

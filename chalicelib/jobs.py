@@ -30,10 +30,18 @@ def _overdue_digest(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
     return asdict(send_overdue_digest(deps, as_of, now))
 
 
+def _progress_digest(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
+    from .config import load_settings
+    from .services.campaign import send_progress_digest
+
+    return asdict(send_progress_digest(deps, as_of, now, load_settings().leadership_emails))
+
+
 JOBS: dict[str, Callable[[Deps, date, datetime], dict[str, Any]]] = {
     "office-reminders": _office_reminders,
     "password-age": _password_age,
     "overdue-digest": _overdue_digest,
+    "progress-digest": _progress_digest,
 }
 
 

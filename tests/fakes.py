@@ -24,7 +24,8 @@ from chalicelib.domain.account import (
     lock_delay,
     password_expiry_day,
 )
-from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
+from chalicelib.domain.campaign import RosterEntry, Unit, UnitTally, day_key
+from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day, vn_today
 from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
 from chalicelib.domain.notification import (
     PERMANENT_FAILURE,
@@ -39,14 +40,19 @@ from chalicelib.domain.notification import (
 )
 from chalicelib.domain.passwords import Hasher
 from chalicelib.services.ports import (
+    ALREADY_COUNTED,
+    COUNTED,
+    NOT_ROSTERED,
     ConcurrentChangeError,
     CounterCodeTakenError,
     DecidedOnArrival,
     Decision,
+    Issuance,
     Office,
     Participant,
     PasswordDue,
     Recorded,
+    RosterOutcome,
     SignatureVerifier,
     SmsLimits,
 )
@@ -465,6 +471,10 @@ class FakeAccountStore:
             self.accounts[account.username] = current.with_changes(recovery=recovery)
             return True
 
+    def issued(self, usernames: list[str]) -> list[Issuance]:
+        found = (self.accounts.get(username) for username in dict.fromkeys(usernames))
+        return [Issuance(a.username, vn_today(a.created_at), a.channel or "unknown") for a in found if a is not None]
+
     def staff_of_office(self, office_code: str) -> list[Account]:
         return sorted(
             (a for a in self.accounts.values() if a.office_code == office_code and set(a.roles) - {"citizen"}),
@@ -502,6 +512,77 @@ def _sequential_ids() -> Callable[[], str]:
     return lambda: f"decl-{next(counter):04d}"
 
 
+class FakeCampaignStore:
+    """Units, counters and roster in memory, with the adapter's once-only rules."""
+
+    def __init__(self) -> None:
+        self.units: dict[str, UnitTally] = {}
+        self.entries: dict[str, dict[str, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def put_units(self, units: list[Unit]) -> int:
+        with self._lock:
+            for unit in units:
+                old = self.units.get(unit.code)
+                self.units[unit.code] = (
+                    replace(old, unit=unit)
+                    if old is not None
+                    else UnitTally(unit=unit, roster=0, registered=0, daily={})
+                )
+        return len(units)
+
+    def unit_codes(self) -> set[str]:
+        return set(self.units)
+
+    def tallies(self, province: str | None = None) -> list[UnitTally]:
+        return [
+            replace(t, daily=dict(t.daily))
+            for t in self.units.values()
+            if province is None or t.unit.province_code == province
+        ]
+
+    def _bump(self, code: str, roster: int, registered: int, day: str | None, channel: str | None) -> None:
+        tally = self.units[code]
+        daily = dict(tally.daily)
+        if registered and day and channel:
+            key = day_key(date.fromisoformat(day), channel)
+            daily[key] = daily.get(key, 0) + registered
+        self.units[code] = replace(
+            tally, roster=tally.roster + roster, registered=tally.registered + registered, daily=daily
+        )
+
+    def roster(self, entries: list[RosterEntry], now: datetime) -> RosterOutcome:
+        outcome = RosterOutcome()
+        with self._lock:
+            for code, entry in {e.bhxh_code: e for e in entries}.items():
+                old = self.entries.get(code)
+                if old is None:
+                    self.entries[code] = {"unit_code": entry.unit_code, "registered_on": None, "channel": None}
+                    self._bump(entry.unit_code, 1, 0, None, None)
+                    outcome.added.append(code)
+                elif old["unit_code"] == entry.unit_code:
+                    outcome.unchanged += 1
+                else:
+                    counted = 1 if old["registered_on"] else 0
+                    self._bump(str(old["unit_code"]), -1, -counted, old["registered_on"], old["channel"])
+                    self._bump(entry.unit_code, 1, counted, old["registered_on"], old["channel"])
+                    old["unit_code"] = entry.unit_code
+                    outcome.moved.append(code)
+        return outcome
+
+    def count(self, issuance: Issuance) -> str:
+        with self._lock:
+            entry = self.entries.get(issuance.username)
+            if entry is None:
+                return NOT_ROSTERED
+            if entry["registered_on"]:
+                return ALREADY_COUNTED
+            entry["registered_on"] = issuance.day.isoformat()
+            entry["channel"] = issuance.channel
+            self._bump(str(entry["unit_code"]), 0, 1, entry["registered_on"], issuance.channel)
+            return COUNTED
+
+
 @dataclass
 class FakeDeps:
     declarations: FakeDeclarationStore = field(default_factory=FakeDeclarationStore)
@@ -515,6 +596,7 @@ class FakeDeps:
     # No trust anchors: every signature is untrusted unless a test gives a verifier.
     signatures: SignatureVerifier = field(default_factory=_untrusting_verifier)
     accounts: FakeAccountStore = field(init=False)
+    campaign: FakeCampaignStore = field(default_factory=FakeCampaignStore)
 
     def __post_init__(self) -> None:
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)

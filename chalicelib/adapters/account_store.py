@@ -24,13 +24,14 @@ from ..domain.account import (
 )
 from ..domain.errors import AccountExistsError
 from ..domain.notification import AuditEvent, Notification
-from ..services.ports import ConcurrentChangeError, PasswordDue
+from ..services.ports import ConcurrentChangeError, Issuance, PasswordDue
 from .audit import audit_model
 from .models import AccountModel, AuditModel, GuardModel, NotificationModel, SessionModel
 from .outbox import notification_model
 from .transactions import LabelledTransaction, TransactionCancelled
 
 HOUR_SECONDS = 3600
+UNKNOWN_CHANNEL = "unknown"  # accounts issued before the channel was recorded
 
 
 def _utc(value: datetime) -> datetime:
@@ -59,6 +60,7 @@ def account_from_model(item: AccountModel) -> Account:
         locked_until=item.locked_until,
         recovery=recovery,
         recovery_window=tuple(datetime.fromisoformat(t) for t in item.recovery_window or ()),
+        channel=item.channel,
     )
 
 
@@ -75,6 +77,12 @@ def session_from_model(item: SessionModel) -> Session:
         province_code=item.province_code,
         password_expires_at=item.password_expires_at,
     )
+
+
+def issuance_of(username: str, created_at: datetime, channel: str | None) -> Issuance:
+    from ..domain.declaration import vn_today
+
+    return Issuance(username, vn_today(created_at), channel or UNKNOWN_CHANNEL)
 
 
 def password_shard(account: Account, temporary: bool, set_at: datetime, shards: int) -> str | None:
@@ -103,6 +111,7 @@ def account_model(account: Account, shards: int) -> AccountModel:
         staff_office=account.office_code if set(account.roles) - {CITIZEN} else None,
         failed_logins=0,
         created_at=_utc(account.created_at),
+        channel=account.channel,
     )
 
 
@@ -308,6 +317,17 @@ class DynamoAccountStore:
 
     def staff_of_office(self, office_code: str) -> list[Account]:
         return [account_from_model(item) for item in AccountModel.by_staff_office.query(office_code)]
+
+    def issued(self, usernames: list[str]) -> list[Issuance]:
+        """One strongly consistent BatchGetItem per 100 usernames."""
+        return [
+            issuance_of(item.username, item.created_at, item.channel)
+            for item in AccountModel.batch_get(
+                list(dict.fromkeys(usernames)),
+                consistent_read=True,
+                attributes_to_get=["username", "created_at", "channel"],
+            )
+        ]
 
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]:
         from ..domain.declaration import expiry_partition

@@ -238,7 +238,8 @@ class ByStaffOfficeIndex(GlobalSecondaryIndex["AccountModel"]):
 
 class AccountModel(Model):
     class Meta(_Meta):
-        pass
+        # New accounts reach the campaign counters (``on_account_issued``).
+        stream_view_type = "NEW_IMAGE"
 
     username = UnicodeAttribute(hash_key=True)
     full_name = UnicodeAttribute()
@@ -261,6 +262,7 @@ class AccountModel(Model):
     recovery_window = ListAttribute[str](null=True)  # ISO times of the codes sent in the last hour
     created_at = UTCDateTimeAttribute()
     staff_office = UnicodeAttribute(null=True)  # staff only: their office
+    channel = UnicodeAttribute(null=True)  # how it was issued: signed, office, paper or staff
 
     by_password_expiry = ByPasswordExpiryIndex()
     by_staff_office = ByStaffOfficeIndex()
@@ -294,6 +296,52 @@ class SessionModel(Model):
     by_username = SessionsByUserIndex()
 
 
+class UnitsListingIndex(GlobalSecondaryIndex["UnitModel"]):
+    """Every unit under one key, by province then code: the report reads the
+    keys here (one page per ~25,000 units) and the counters by BatchGetItem.
+    Keys only, so counter updates never write to the index."""
+
+    class Meta:
+        index_name = "listing"
+        projection = KeysOnlyProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    listing_key = UnicodeAttribute(range_key=True)  # "<province_code>#<unit_code>"
+
+
+class UnitModel(Model):
+    """A campaign unit and its counters, moved with ADD only."""
+
+    class Meta(_Meta):
+        pass
+
+    unit_code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    province_code = UnicodeAttribute()
+    deadline = UnicodeAttribute()  # YYYY-MM-DD, Vietnam
+    listing = UnicodeAttribute()
+    listing_key = UnicodeAttribute()
+    roster = NumberAttribute(default=0)
+    registered = NumberAttribute(default=0)
+    daily = MapAttribute[str, Any](default=dict)  # "YYYY-MM-DD#channel" -> registrations
+
+    by_listing = UnitsListingIndex()
+
+
+class RosterModel(Model):
+    """A rostered person: which unit counts them, and whether they are counted."""
+
+    class Meta(_Meta):
+        pass
+
+    bhxh_code = UnicodeAttribute(hash_key=True)
+    unit_code = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    rostered_at = UTCDateTimeAttribute()
+    registered_on = UnicodeAttribute(null=True)  # YYYY-MM-DD, Vietnam: set once, when counted
+    channel = UnicodeAttribute(null=True)
+
+
 class IdempotencyModel(Model):
     """Schema of the table Powertools' idempotency utility reads and writes."""
 
@@ -314,6 +362,8 @@ MODELS: dict[str, type[Model]] = {
     "idempotency": IdempotencyModel,
     "accounts": AccountModel,
     "sessions": SessionModel,
+    "units": UnitModel,
+    "roster": RosterModel,
 }
 
 

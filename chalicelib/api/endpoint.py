@@ -24,6 +24,21 @@ ViewResult = tuple[int, Any]
 
 
 @dataclass(frozen=True)
+class Download:
+    """A view's body that is not JSON (a CSV report): sent as it is."""
+
+    text: str
+    content_type: str
+    filename: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Content-Type": self.content_type, "Cache-Control": "no-store"}
+        if self.filename:
+            headers["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return headers
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who called, as the authorizer vouched (API Gateway passes its context)."""
 
@@ -177,6 +192,11 @@ class Api:
                 extra={"error_type": type(error).__name__, "frames": traceback.format_tb(error.__traceback__)},
             )
             return problem("internal_error", 500, lang, headers=headers)
+        if isinstance(outcome["body"], Download):
+            download = outcome["body"]
+            return Response(
+                body=download.text, status_code=outcome["status"], headers={**headers, **download.headers()}
+            )
         if outcome["status"] in (202, 204) and outcome["body"] is None:
             return Response(body="", status_code=outcome["status"], headers=dict(headers))
         return json_response(outcome["body"], outcome["status"], headers)

@@ -50,6 +50,7 @@ class Account:
     locked_until: datetime | None = None
     recovery: RecoveryCode | None = None
     recovery_window: tuple[datetime, ...] = ()
+    channel: str | None = None  # how the account was issued (signed, office, paper, ops)
 
     @property
     def password_expires_at(self) -> datetime:

@@ -13,6 +13,10 @@ import html
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .campaign import ProgressReport, ProgressRow
 
 TEMPLATE_VERSION = "2026-11-24"
 HOTLINE = "1900 9068"
@@ -301,3 +305,128 @@ def overdue_digest_email(
             f"Dossiers due tomorrow ({len(due_tomorrow)}): {soon_en}.",
         ],
     )
+
+
+# --- registration campaign: the leadership's daily digest ---------------------------------
+
+CHANNEL_NAMES: dict[str, tuple[str, str]] = {
+    "signed": ("Ký số", "Digitally signed"),
+    "office": ("Nộp tại cơ quan BHXH", "Online, completed at an office"),
+    "paper": ("Tờ khai giấy", "Paper form"),
+    "ops": ("Tài khoản cán bộ", "Staff accounts"),
+}
+
+
+def _percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def progress_digest_email(
+    report: ProgressReport, worst_first: list[ProgressRow], yesterday: date, by_channel: list[tuple[str, int]]
+) -> Email:
+    """To leadership, every morning: every unit, those behind schedule first,
+    and yesterday's registrations of rostered staff by channel (unit figures
+    only: no personal data)."""
+    totals = report.totals
+    subject = (
+        f"BHXH Việt Nam: tiến độ đăng ký giao dịch điện tử ngày {_vn_date(report.as_of)} — "
+        f"{totals.registered}/{totals.roster} ({_percent_text(totals.percent)}), "
+        f"{totals.units_behind} đơn vị chậm tiến độ"
+    )
+    channel_vi = ", ".join(f"{CHANNEL_NAMES.get(c, (c, c))[0]}: {n}" for c, n in by_channel)
+    channel_en = ", ".join(f"{CHANNEL_NAMES.get(c, (c, c))[1]}: {n}" for c, n in by_channel)
+    total_yesterday = sum(n for _, n in by_channel)
+    projected = _vn_date(totals.projected_completion) if totals.projected_completion else "—"
+
+    def line(row: ProgressRow, lang: str) -> str:
+        done = row.remaining == 0 and row.roster > 0
+        if lang == "vi":
+            when = (
+                "đã hoàn thành"
+                if done
+                else f"dự kiến {_vn_date(row.projected_completion)}"
+                if row.projected_completion
+                else "chưa có tiến độ 7 ngày qua"
+            )
+            verdict = "đúng tiến độ" if row.on_track else "CHẬM TIẾN ĐỘ"
+            return (
+                f"{row.unit_code} {row.name}: {row.registered}/{row.roster} ({_percent_text(row.percent)}), "
+                f"còn {row.remaining}, hạn {_vn_date(row.deadline)} (còn {row.days_left} ngày), {when} — {verdict}"
+            )
+        when = (
+            "done"
+            if done
+            else f"projected {_vn_date(row.projected_completion)}"
+            if row.projected_completion
+            else "no progress in the last 7 days"
+        )
+        verdict = "on track" if row.on_track else "BEHIND"
+        return (
+            f"{row.unit_code} {unaccent(row.name)}: {row.registered}/{row.roster} ({_percent_text(row.percent)}), "
+            f"{row.remaining} left, due {_vn_date(row.deadline)} ({row.days_left} days), {when} — {verdict}"
+        )
+
+    vi = [
+        f"Báo cáo tiến độ đăng ký giao dịch điện tử của cán bộ, công chức, viên chức, người lao động ngành BHXH "
+        f"ngày {_vn_date(report.as_of)}.",
+        f"Toàn ngành: {totals.registered}/{totals.roster} người đã đăng ký ({_percent_text(totals.percent)}), "
+        f"còn {totals.remaining}; tốc độ 7 ngày qua {totals.rate_7d:.2f} người/ngày; dự kiến hoàn thành {projected}; "
+        f"{totals.units_on_track}/{totals.units} đơn vị đúng tiến độ.",
+        f"Ngày {_vn_date(yesterday)} có {total_yesterday} người đăng ký: {channel_vi}.",
+        "Các đơn vị (chậm tiến độ trước):",
+        *[line(row, "vi") for row in worst_first],
+    ]
+    en = [
+        f"Progress of BHXH staff registering for e-transactions on {_vn_date(report.as_of)}.",
+        f"All units: {totals.registered}/{totals.roster} registered ({_percent_text(totals.percent)}), "
+        f"{totals.remaining} left; last 7 days {totals.rate_7d:.2f} per day; projected completion {projected}; "
+        f"{totals.units_on_track}/{totals.units} units on track.",
+        f"On {_vn_date(yesterday)}, {total_yesterday} registered: {channel_en}.",
+        "Units (behind schedule first):",
+        *[line(row, "en") for row in worst_first],
+    ]
+    text = (
+        "\n\n".join(vi[:4])
+        + "\n"
+        + "\n".join(vi[4:])
+        + "\n\n—\n\n"
+        + "\n\n".join(en[:4])
+        + "\n"
+        + "\n".join(en[4:])
+        + "\n"
+    )
+    head = ("Mã", "Đơn vị", "Số cán bộ", "Đã đăng ký", "Tỷ lệ", "Còn lại", "Hạn", "Còn (ngày)", "Dự kiến", "Tiến độ")
+    rows_html = "".join(
+        "<tr{style}>{cells}</tr>".format(
+            style="" if row.on_track else ' style="background:#fde2e1"',
+            cells="".join(
+                f"<td>{html.escape(str(cell))}</td>"
+                for cell in (
+                    row.unit_code,
+                    row.name,
+                    row.roster,
+                    row.registered,
+                    _percent_text(row.percent),
+                    row.remaining,
+                    _vn_date(row.deadline),
+                    row.days_left,
+                    _vn_date(row.projected_completion) if row.projected_completion else "—",
+                    "Đúng tiến độ" if row.on_track else "Chậm tiến độ",
+                )
+            ),
+        )
+        for row in worst_first
+    )
+    table = (
+        '<table border="1" cellpadding="4" cellspacing="0"><thead><tr>'
+        + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + f"</tr></thead><tbody>{rows_html}</tbody></table>"
+    )
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in vi[:4]) + table
+    body_en = "".join(f"<p>{html.escape(p)}</p>" for p in en[:4])
+    page = (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{html.escape(subject)}</title></head><body>{body}<hr>"
+        f'<div lang="en">{body_en}<p>The table above lists every unit, behind schedule first.</p></div></body></html>'
+    )
+    return Email(subject=subject, text=text, html=page)

@@ -40,11 +40,11 @@ class ImportReport:
             self.problems.append(problem)
 
 
-def read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(stream: TextIO, columns: tuple[str, ...] = PARTICIPANT_COLUMNS) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs; raises ValidationError on a wrong header."""
     reader = csv.DictReader(stream)
     header = [name.strip().lstrip("\ufeff") for name in (reader.fieldnames or [])]
-    missing = [column for column in PARTICIPANT_COLUMNS if column not in header]
+    missing = [column for column in columns if column not in header]
     if missing:
         raise ValidationError([FieldError(column, "missing_column") for column in missing])
     reader.fieldnames = header

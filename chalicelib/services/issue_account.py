@@ -66,6 +66,7 @@ def prepare_account(
         created_at=now,
         office_code=holder.office_code,
         province_code=holder.province_code,
+        channel=channel,
     )
     notices: list[Notification] = []
     if notify:

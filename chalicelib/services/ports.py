@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from ..domain.account import Account, Session
+from ..domain.campaign import RosterEntry, Unit, UnitTally
 from ..domain.declaration import Declaration, GuardKey
 from ..domain.notification import AuditEvent, Notification
 
@@ -247,6 +248,57 @@ class AccountStore(Protocol):
     def passwords_expiring_on(self, day: date) -> Iterator[PasswordDue]: ...
 
     def staff_of_office(self, office_code: str) -> list[Account]: ...
+
+    def issued(self, usernames: list[str]) -> list[Issuance]:
+        """When and how the accounts of these usernames were issued (those
+        that exist), read strongly consistent."""
+
+
+# --- registration campaign --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issuance:
+    """A person's account was issued on ``day`` (Vietnam) through ``channel``."""
+
+    username: str
+    day: date
+    channel: str
+
+
+COUNTED = "counted"
+ALREADY_COUNTED = "already_counted"
+NOT_ROSTERED = "not_rostered"
+
+
+@dataclass
+class RosterOutcome:
+    """What one chunk of roster rows did: bhxh codes newly rostered, moved to
+    another unit (their counters moved with them), or already as written."""
+
+    added: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+class CampaignStore(Protocol):
+    def put_units(self, units: list[Unit]) -> int:
+        """Create units or update their name, province and deadline; counters untouched."""
+
+    def unit_codes(self) -> set[str]: ...
+
+    def tallies(self, province: str | None = None) -> list[UnitTally]:
+        """Every unit (of one province) with its counters; never reads people:
+        one index query and one BatchGetItem per 100 units."""
+
+    def roster(self, entries: list[RosterEntry], now: datetime) -> RosterOutcome:
+        """Roster people into known units, each unit's roster counter moved in
+        the same transaction as the entries; a person already rostered in
+        another unit moves there with their counters. Re-running is a no-op."""
+
+    def count(self, issuance: Issuance) -> str:
+        """Count a rostered person's registration in their unit, once ever
+        (``COUNTED``, ``ALREADY_COUNTED`` or ``NOT_ROSTERED``)."""
 
 
 # --- signed channel -------------------------------------------------------------------

@@ -77,6 +77,12 @@ def _signed(shared: Shared) -> list[Figure]:
     return signed.run(shared.quick)
 
 
+def _campaign(shared: Shared) -> list[Figure]:
+    from . import campaign
+
+    return campaign.run(shared.quick)
+
+
 def _throughput(shared: Shared) -> list[Figure]:
     from .data import DataFiles
     from .emulator import Emulator
@@ -160,6 +166,16 @@ GROUPS = (
             "signed_verify_ratio",
             "dynamodb_requests_per_signed_submission",
             "dynamodb_requests_per_signed_submission_max",
+        ),
+    ),
+    Group(
+        "campaign",
+        _campaign,
+        (
+            "dynamodb_requests_per_progress_report",
+            "dynamodb_requests_per_progress_report_one_province",
+            "progress_report_ms",
+            "dynamodb_requests_per_counted_registration",
         ),
     ),
     Group(

@@ -56,6 +56,18 @@ def main() -> int:
     worker = Worker(deliver_notifications, session.client("sqs"), created["queue"])
     worker.start()
 
+    from app import on_account_issued
+
+    from .streams import StreamReader, StreamWorker
+
+    # The same handler Lambda's DynamoDB stream event source calls: new accounts reach the campaign counters.
+    accounts_stream = StreamWorker(
+        "accounts-stream",
+        on_account_issued,
+        StreamReader(session.client("dynamodbstreams"), session.client("dynamodb"), settings.accounts_table),
+    )
+    accounts_stream.start()
+
     print(
         f"""
 BHXH e-transaction registration: local stack
@@ -67,7 +79,10 @@ BHXH e-transaction registration: local stack
                   (POST /v1/auth/login, then change it: POST /v1/auth/password)
   sent SMS/email  {emulator_url()}/moto-api/data.json  (SMS under "sns" -> "SMS"; email under "ses")
                   or: python -m ops outbox
-  daily jobs .... python -m ops run-job office-reminders|password-age [--as-of YYYY-MM-DD]
+  demo reporter . username {seeded["reporter"]}, temporary password {seeded["reporter_password"]}
+  campaign ...... {seeded["units"]} units, {seeded["rostered"]} rostered ({seeded["counted"]} registered already)
+                  GET /v1/reports/progress?format=json|csv (reporter); python -m ops import-units|import-roster
+  daily jobs .... python -m ops run-job office-reminders|password-age|overdue-digest|progress-digest
   signed channel  demo root CA in {pki.trust_store} (BHXH_TRUST_STORE); signer {pki.uid}
                   key {pki.signer_key}, certificate chain {pki.signer_cert}
                   python -m ops sign-form01 {demo_form} --key {pki.signer_key} \\
@@ -88,6 +103,7 @@ Ctrl-C stops everything.""",
     while not stopping.is_set():
         time.sleep(0.2)
     worker.stop()
+    accounts_stream.stop()
     server.shutdown()
     emulator.stop()
     print("stopped", flush=True)

@@ -88,3 +88,32 @@ def write_csv(path: Path = PARTICIPANTS_CSV, count: int = 60) -> Path:
 
 if __name__ == "__main__":
     print(write_csv())
+
+
+CENTRAL_UNITS = {
+    "VP-BHXH": "Văn phòng Bảo hiểm xã hội Việt Nam",
+    "TTCNTT": "Trung tâm Công nghệ thông tin",
+}
+
+
+def demo_units(deadline: date) -> list[dict[str, str]]:
+    """Every provincial office and two central units, all due on ``deadline``."""
+    units = [
+        {"unit_code": o.office_code, "name": o.name, "province_code": o.province_code, "deadline": deadline.isoformat()}
+        for o in demo_offices()
+    ]
+    units += [
+        {"unit_code": code, "name": name, "province_code": "", "deadline": deadline.isoformat()}
+        for code, name in CENTRAL_UNITS.items()
+    ]
+    return units
+
+
+def demo_roster(participants: list[dict[str, str]], staff: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """Each demo participant in their province's office; ``staff`` as (unit, bhxh code, name)."""
+    rows = [
+        {"unit_code": f"BHXH-{p['province_code']}", "bhxh_code": p["bhxh_code"], "full_name": p["full_name"]}
+        for p in participants
+    ]
+    rows += [{"unit_code": unit, "bhxh_code": code, "full_name": name} for unit, code, name in staff]
+    return rows

@@ -46,15 +46,29 @@ def import_participants_command(
 ) -> None:
     """Load registry participants (columns: bhxh_code, full_name, date_of_birth,
     gender, id_number, phone, province_code). Streamed; safe to re-run."""
-    from chalicelib.domain.errors import ValidationError
-    from chalicelib.domain.messages import field_message
-    from chalicelib.services.import_participants import import_participants, read_rows
+    from chalicelib.domain.participant import PARTICIPANT_COLUMNS
+    from chalicelib.services.import_participants import import_participants
 
     deps = _deps()
+    report = _import_csv(
+        file, PARTICIPANT_COLUMNS, lambda rows, advance: import_participants(deps.registry, rows, on_chunk=advance)
+    )
+    console.print(f"read {report.read} rows, wrote {report.written}, rejected {report.rejected}")
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+def _import_csv(file: Path, columns: tuple[str, ...], run: Any) -> Any:
+    """Stream ``file`` through ``run(rows, advance)`` with a progress bar; print
+    bad rows by line; exit 2 on a wrong header."""
+    from chalicelib.domain.errors import ValidationError
+    from chalicelib.domain.messages import field_message
+    from chalicelib.services.import_participants import read_rows
+
     total = max(0, sum(1 for _ in file.open("rb")) - 1)
     with file.open(encoding="utf-8-sig", newline="") as stream:
         try:
-            rows = read_rows(stream)
+            rows = read_rows(stream, columns)
             with Progress(
                 TextColumn("importing"),
                 BarColumn(),
@@ -63,7 +77,7 @@ def import_participants_command(
                 console=err,
             ) as progress:
                 task = progress.add_task("import", total=total)
-                report = import_participants(deps.registry, rows, on_chunk=lambda n: progress.advance(task, n))
+                report = run(rows, lambda n: progress.advance(task, n))
         except ValidationError as error:
             problems = ", ".join(f"{e.field}: {field_message(e, 'en')}" for e in error.errors)
             err.print(f"[red]{file}: {problems}")
@@ -73,7 +87,50 @@ def import_participants_command(
         err.print(f"line {problem.line}: {fields}")
     if report.rejected > len(report.problems):
         err.print(f"... and {report.rejected - len(report.problems)} more bad rows")
-    console.print(f"read {report.read} rows, wrote {report.written}, rejected {report.rejected}")
+    return report
+
+
+@app.command("import-units")
+def import_units_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV file")],
+) -> None:
+    """Create or update campaign units (columns: unit_code, name, province_code
+    (empty or 00 for central units), deadline YYYY-MM-DD). Counters are kept; safe to re-run."""
+    from chalicelib.domain.campaign import UNIT_COLUMNS
+    from chalicelib.services.campaign import import_units
+
+    deps = _deps()
+
+    def run(rows: Any, advance: Any) -> Any:
+        report = import_units(deps, rows)
+        advance(report.read)
+        return report
+
+    report = _import_csv(file, UNIT_COLUMNS, run)
+    console.print(f"read {report.read} rows, wrote {report.written} units, rejected {report.rejected}")
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("import-roster")
+def import_roster_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV file")],
+) -> None:
+    """Roster each unit's staff (columns: unit_code, bhxh_code, full_name).
+    Streamed; safe to re-run. People who registered already are counted now;
+    a person rostered in another unit moves there with their counters."""
+    from chalicelib.domain.campaign import ROSTER_COLUMNS
+    from chalicelib.services.campaign import import_roster
+
+    deps = _deps()
+    report = _import_csv(
+        file, ROSTER_COLUMNS, lambda rows, advance: import_roster(deps, rows, datetime.now(UTC), on_chunk=advance)
+    )
+    console.print(
+        f"read {report.read} rows: {report.added} rostered, {report.moved} moved to another unit, "
+        f"{report.unchanged} already rostered, {report.counted} registered earlier and counted now, "
+        f"{report.rejected} rejected"
+    )
     if report.rejected:
         raise typer.Exit(1)
 

@@ -141,6 +141,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "passport_format": ("Số hộ chiếu không hợp lệ", "Not a valid passport number"),
     "missing_column": ("Thiếu cột trong tệp CSV", "Column missing from the CSV file"),
     "unknown_office": ("Không có cơ quan BHXH với mã này", "No BHXH office has this code"),
+    "unknown_unit": (
+        "Chưa có đơn vị với mã này (nhập danh sách đơn vị trước)",
+        "No unit has this code (import the units first)",
+    ),
     "wrong_password": ("Mật khẩu hiện tại không đúng", "The current password is not correct"),
     "document_mismatch": (
         "Giấy tờ xuất trình không khớp với tờ khai",

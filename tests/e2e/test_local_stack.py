@@ -206,6 +206,34 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
     assert person.json()["password_change_required"] is True
 
 
+def test_reporter_sees_the_approval_counted_in_the_progress_report(stack: dict[str, Any]) -> None:
+    """Runs after the approval above: the accounts stream worker counts it in BHXH-01."""
+    import re
+
+    banner = (ROOT / ".e2e-stack.log").read_text(encoding="utf-8")
+    found = re.search(r"demo reporter \. username (\d{10}), temporary password (\S+)", banner)
+    assert found, banner[-2000:]
+    username, password = found.groups()
+    api = stack["api"]
+    token = requests.post(f"{api}/v1/auth/login", json={"username": username, "password": password}, timeout=10)
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    new = {"current_password": password, "new_password": "Cây tre xanh bên dòng sông quê"}
+    assert requests.post(f"{api}/v1/auth/password", json=new, headers=headers, timeout=10).status_code == 204
+
+    deadline = time.monotonic() + 20
+    while True:
+        report = requests.get(f"{api}/v1/reports/progress", params={"province": "01"}, headers=headers, timeout=10)
+        assert report.status_code == 200, report.text
+        hanoi = report.json()["units"][0]
+        # The demo officer and reporter (counted when rostered) and the person approved above.
+        if hanoi["registered"] == 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert (hanoi["unit_code"], hanoi["registered"]) == ("BHXH-01", 3)
+    sheet = requests.get(f"{api}/v1/reports/progress", params={"format": "csv"}, headers=headers, timeout=10)
+    assert sheet.content.startswith(b"\xef\xbb\xbf") and "Tổng cộng" in sheet.content.decode("utf-8")
+
+
 def test_ctrl_c_stops_everything(stack: dict[str, Any]) -> None:
     process = stack["process"]
     process.send_signal(signal.SIGINT)

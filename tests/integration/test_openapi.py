@@ -22,7 +22,7 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from chalicelib.domain.account import OFFICER, SUPERVISOR
+from chalicelib.domain.account import OFFICER, REPORTER, SUPERVISOR
 from chalicelib.services.ports import Participant
 from tests.accounts import issue
 from tests.builders import FORM, form, other_person
@@ -725,6 +725,18 @@ def _history_unknown(client: Any, clock: FakeClock) -> Any:
     return _desk_get(client, "/v1/declarations/no-such-declaration/history", _staff(client))
 
 
+def _progress(client: Any, clock: FakeClock, query: str = "") -> Any:
+    from chalicelib.services.campaign import import_roster, import_units
+
+    unit = {"unit_code": "BHXH-01", "name": "Bảo hiểm xã hội thành phố Hà Nội", "province_code": "01"}
+    import_units(_deps(), [(2, {**unit, "deadline": "2026-12-31"})])
+    import_roster(
+        _deps(), [(2, {"unit_code": "BHXH-01", "bhxh_code": "0123456789", "full_name": "Nguyễn Văn An"})], clock()
+    )
+    token = _staff(client, "BHXH-01", REPORTER, username="0100000009")
+    return _desk_get(client, f"/v1/reports/progress{query}", token)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -831,6 +843,10 @@ SCENARIOS = [
     Scenario("overdue-supervisor", "GET", "/v1/declarations/overdue", 200, lambda c, k: _overdue(c, k, SUPERVISOR)),
     Scenario("history", "GET", "/v1/declarations/{declaration_id}/history", 200, _history),
     Scenario("history-unknown", "GET", "/v1/declarations/{declaration_id}/history", 404, _history_unknown),
+    Scenario("progress", "GET", "/v1/reports/progress", 200, _progress),
+    Scenario("progress-csv", "GET", "/v1/reports/progress", 200, lambda c, k: _progress(c, k, "?format=csv")),
+    Scenario("progress-province", "GET", "/v1/reports/progress", 200, lambda c, k: _progress(c, k, "?province=00")),
+    Scenario("progress-bad-format", "GET", "/v1/reports/progress", 422, lambda c, k: _progress(c, k, "?format=xls")),
 ]
 
 
@@ -875,7 +891,8 @@ def test_response_matches_the_document(client: Any, clock: FakeClock, scenario: 
         return
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     assert media_type in content, f"Content-Type {media_type!r}, documented: {sorted(content)}"
-    body = json.loads(response.body)
+    raw = response.body.decode("utf-8") if isinstance(response.body, bytes) else response.body
+    body = json.loads(raw) if media_type.endswith("json") else raw
     assert _schema_errors(f"{pointer}/content/{_escape(media_type)}/schema", body) == []
 
 
@@ -918,6 +935,16 @@ GATEWAY_SCENARIOS = [
         "lookup-without-token", "GET", "/v1/declarations", 401, lambda c, _: c.http.get("/v1/declarations?code=X")
     ),
     Scenario("receive-as-supervisor", "POST", "/v1/declarations/{declaration_id}/receive", 403, _receive_as_supervisor),
+    Scenario(
+        "progress-without-token", "GET", "/v1/reports/progress", 401, lambda c, _: c.http.get("/v1/reports/progress")
+    ),
+    Scenario(
+        "progress-as-officer",
+        "GET",
+        "/v1/reports/progress",
+        403,
+        lambda c, _: _desk_get(c, "/v1/reports/progress", _staff(c)),
+    ),
 ]
 
 

@@ -67,3 +67,49 @@ def test_outbox_masks_recipients(client: Any, aws: dict[str, Any]) -> None:
     assert "office_cancelled" in result.output
     assert "+84912345678" not in result.output
     assert "+84*******78" in result.output
+
+
+UNITS_CSV = (
+    "unit_code,name,province_code,deadline\n"
+    "BHXH-01,Bảo hiểm xã hội thành phố Hà Nội,01,2026-12-31\n"
+    "TTCNTT,Trung tâm Công nghệ thông tin,,2026-12-10\n"
+    "BAD UNIT,,99,31/12/2026\n"
+)
+ROSTER_CSV = (
+    "\ufeffunit_code,bhxh_code,full_name\n"  # Excel writes a byte-order mark
+    "BHXH-01,0123456789,Nguyễn Văn An\n"
+    "TTCNTT,7912345678,Trần Thị Bình\n"
+    "NOWHERE,0100000001,Lê Văn Cường\n"
+    "BHXH-01,12,\n"
+)
+
+
+def test_import_units_and_roster(aws: dict[str, Any], tmp_path: Path) -> None:
+    from chalicelib.adapters.models import RosterModel, UnitModel
+
+    units = tmp_path / "units.csv"
+    units.write_text(UNITS_CSV, encoding="utf-8")
+    result = runner.invoke(app, ["--stage", "test", "import-units", str(units)])
+    assert result.exit_code == 1, result.output
+    assert "line 4: unit_code" in result.output and "read 3 rows, wrote 2 units, rejected 1" in result.output
+    assert UnitModel.get("TTCNTT").province_code == "00"
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER_CSV, encoding="utf-8")
+    first = runner.invoke(app, ["--stage", "test", "import-roster", str(roster)])
+    assert first.exit_code == 1, first.output
+    assert "line 4: unit_code: No unit has this code" in first.output
+    assert "line 5: bhxh_code" in first.output
+    assert "read 4 rows: 2 rostered, 0 moved to another unit, 0 already rostered" in first.output
+    again = runner.invoke(app, ["--stage", "test", "import-roster", str(roster)])
+    assert "read 4 rows: 0 rostered, 0 moved to another unit, 2 already rostered" in again.output
+    assert RosterModel.get("7912345678").full_name == "Trần Thị Bình"
+    assert (UnitModel.get("BHXH-01").roster, UnitModel.get("TTCNTT").roster) == (1, 1)
+
+
+def test_import_roster_refuses_a_file_without_the_columns(aws: dict[str, Any], tmp_path: Path) -> None:
+    csv_file = tmp_path / "wrong.csv"
+    csv_file.write_text("unit,code\n1,2\n", encoding="utf-8")
+    result = runner.invoke(app, ["--stage", "test", "import-roster", str(csv_file)])
+    assert result.exit_code == 2
+    assert "unit_code" in result.output and "bhxh_code" in result.output

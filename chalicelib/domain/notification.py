@@ -48,6 +48,13 @@ class Notification:
         return self.text.replace(SECRET_MARK, self.secret), self.html.replace(SECRET_MARK, self.secret)
 
 
+def staff_email(source: str, kind: str, address: str, mail: Email, now: datetime) -> Notification:
+    """An email to staff (digests): one per source, so a re-run records nothing new."""
+    return Notification(
+        f"{source}#email", kind, EMAIL, address, mail.text, source, now, subject=mail.subject, html=mail.html
+    )
+
+
 def notices_for(
     *,
     source: str,

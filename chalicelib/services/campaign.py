@@ -27,7 +27,7 @@ from ..domain.campaign import (
     progress_report,
 )
 from ..domain.errors import FieldError, ValidationError
-from ..domain.notification import EMAIL, Notification
+from ..domain.notification import Notification, staff_email
 from ..domain.provinces import PROVINCES
 from .deps import Deps
 from .import_participants import ImportReport, RowProblem
@@ -159,18 +159,7 @@ def send_progress_digest(deps: Deps, as_of: date, now: datetime, recipients: tup
     pending: list[Notification] = []
     for address in recipients:
         source = f"campaign#digest#{as_of.isoformat()}#{address.lower()}"
-        notice = Notification(
-            f"{source}#email",
-            "progress_digest",
-            EMAIL,
-            address,
-            mail.text,
-            source,
-            now,
-            subject=mail.subject,
-            html=mail.html,
-        )
-        recorded = deps.outbox.record([notice], [])
+        recorded = deps.outbox.record([staff_email(source, "progress_digest", address, mail, now)], [])
         pending.extend(recorded.to_enqueue)
         if recorded.created:
             outcome.emails += 1

@@ -11,7 +11,7 @@ from ..domain import templates
 from ..domain.account import SUPERVISOR
 from ..domain.declaration import Declaration, vn_today
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import EMAIL, Notification
+from ..domain.notification import Notification, staff_email
 from ..domain.provinces import PROVINCES
 from .deps import Deps
 from .officer_desk import Officer
@@ -60,18 +60,7 @@ def send_overdue_digest(deps: Deps, as_of: date, now: datetime) -> DigestReport:
                 if SUPERVISOR not in staff.roles or not staff.email:
                     continue
                 source = f"office#{office.office_code}#overdue#{as_of.isoformat()}#{staff.username}"
-                notice = Notification(
-                    f"{source}#email",
-                    "overdue_digest",
-                    EMAIL,
-                    staff.email,
-                    mail.text,
-                    source,
-                    now,
-                    subject=mail.subject,
-                    html=mail.html,
-                )
-                recorded = deps.outbox.record([notice], [])
+                recorded = deps.outbox.record([staff_email(source, "overdue_digest", staff.email, mail, now)], [])
                 pending.extend(recorded.to_enqueue)
                 if recorded.created:
                     report.emails += 1

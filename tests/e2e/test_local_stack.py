@@ -135,13 +135,19 @@ def test_bad_input_never_5xx(stack: dict[str, Any]) -> None:
         assert response.json()["code"]
 
 
-def test_demo_officer_signs_in_and_must_change_the_password(stack: dict[str, Any]) -> None:
+def demo_staff(label: str) -> tuple[str, str]:
+    """Username and temporary password of a demo staff member, from the stack's banner."""
     import re
 
     banner = (ROOT / ".e2e-stack.log").read_text(encoding="utf-8")
-    found = re.search(r"demo officer \.\. username (\d{10}), temporary password (\S+)", banner)
+    found = re.search(rf"{label} \.+ username (\d{{10}}), temporary password (\S+)", banner)
     assert found, banner[-2000:]
     username, password = found.groups()
+    return username, password
+
+
+def test_demo_officer_signs_in_and_must_change_the_password(stack: dict[str, Any]) -> None:
+    username, password = demo_staff("demo officer")
     api = stack["api"]
     signed_in = requests.post(f"{api}/v1/auth/login", json={"username": username, "password": password}, timeout=10)
     assert signed_in.status_code == 200, signed_in.text
@@ -208,12 +214,7 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
 
 def test_reporter_sees_the_approval_counted_in_the_progress_report(stack: dict[str, Any]) -> None:
     """Runs after the approval above: the accounts stream worker counts it in BHXH-01."""
-    import re
-
-    banner = (ROOT / ".e2e-stack.log").read_text(encoding="utf-8")
-    found = re.search(r"demo reporter \. username (\d{10}), temporary password (\S+)", banner)
-    assert found, banner[-2000:]
-    username, password = found.groups()
+    username, password = demo_staff("demo reporter")
     api = stack["api"]
     token = requests.post(f"{api}/v1/auth/login", json={"username": username, "password": password}, timeout=10)
     headers = {"Authorization": f"Bearer {token.json()['token']}"}

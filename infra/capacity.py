@@ -9,7 +9,8 @@ Inputs:
 * ``bench/results.json`` (``make bench``): DynamoDB requests per submission,
   status read, receive, approve, login and authorized request (with the
   operations behind them, which split reads from writes), items read per
-  account due by the password-age job, and the login latency. Without the
+  account due by the password-age job, the login latency, a progress report's
+  requests and the accounts-stream handler's per new account. Without the
   file, or without one of these figures, nothing is computed: it says what to run.
 * Item sizes, measured: a representative item of each table is built with the
   application's own PynamoDB models and sized with DynamoDB's rules (attribute
@@ -25,7 +26,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,14 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
     "authorizer_ms": (25, "duration of the authorizer (one conditional UpdateItem)"),
     "notice_send_ms": (150, "worker time per notice (claim, SMS/SES call, mark sent)"),
     "notice_writes": (3, "DynamoDB writes per notice sent (claim, SMS limits transaction, mark sent)"),
+    "campaign_units": (1_000, "campaign units (provincial BHXH offices and central units; the bench's scale)"),
+    "rostered_staff": (1_000_000, "people on the campaign rosters (`import-roster`; the bench's scale)"),
+    "rostered_registrations_per_peak_day": (
+        20_000,
+        "rostered people whose account is issued on a peak day (2 % of the rosters: before the deadlines)",
+    ),
+    "progress_reads_per_day": (500, "progress reports read per day (JSON or CSV), plus the 07:30 digest"),
+    "campaign_days": (90, "days a unit's daily counters cover (one `daily` entry per day and channel)"),
 }
 
 NEEDED = {
@@ -72,6 +81,8 @@ NEEDED = {
     "dynamodb_requests_per_authorized_request": "sign_in",
     "login_latency_p50_ms": "sign_in",
     "password_age_reads_per_due": "password_age",
+    "dynamodb_requests_per_progress_report": "campaign",
+    "dynamodb_requests_per_counted_registration": "campaign",
 }
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 
@@ -200,6 +211,7 @@ def sample_items() -> dict[str, Any]:
         password_expiry_shard="2027-05-16#11",  # noqa: S106 - an index key, not a password
         failed_logins=0,
         created_at=now,
+        channel="office",
     )
     sms = m.NotificationModel(
         "declaration#6f1c2b1e-7c1a-4b8e-9d4f-2a1b3c4d5e6f#approved#sms",
@@ -237,6 +249,32 @@ def sample_items() -> dict[str, Any]:
         provider_message_id="0" * 60,
         latency_seconds=5.1,
     )
+    days = int(a("campaign_days"))
+    unit = m.UnitModel(
+        "BHXH-01",
+        name="Bảo hiểm xã hội thành phố Hà Nội",
+        province_code="01",
+        deadline="2026-12-31",
+        listing="unit",
+        listing_key="01#BHXH-01",
+        roster=2_400,
+        registered=1_850,
+        # One counter per day and channel: the item grows with the campaign (by_listing is keys-only,
+        # so the index copy does not).
+        daily={
+            f"{(now - timedelta(days=day)).date().isoformat()}#{channel}": 12
+            for day in range(days)
+            for channel in ("signed", "office", "paper")
+        },
+    )
+    roster = m.RosterModel(
+        "0123456789",
+        unit_code="BHXH-01",
+        full_name=form["full_name"],
+        rostered_at=now,
+        registered_on="2026-11-14",
+        channel="office",
+    )
     return {
         "declarations": declaration,
         "accounts": account,
@@ -273,6 +311,8 @@ def sample_items() -> dict[str, Any]:
             absolute_expires_at=now,
             password_expires_at=now,
         ),
+        "units": unit,
+        "roster": roster,
     }
 
 
@@ -286,7 +326,9 @@ class Row:
     how: str
 
 
-def _gb(size_bytes: float) -> str:
+def _storage(size_bytes: float) -> str:
+    if size_bytes < 1e8:  # the campaign's tables: megabytes
+        return f"{size_bytes / 1e6:,.1f} MB"
     return f"{size_bytes / 1e9:,.1f} GB"
 
 
@@ -337,10 +379,21 @@ def compute(figures: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
             "no TTL: grows every year",
         ),
         ("registry", accounts * size["registry"], f"{_n(accounts)} × {size['registry']} B"),
+        (
+            "units (campaign)",
+            a("campaign_units") * (size["units"] + 40 + index_overhead),
+            f"{_n(a('campaign_units'))} × ({size['units']:,} B with {a('campaign_days'):g} days of daily counters "
+            "+ keys-only `listing` GSI)",
+        ),
+        (
+            "roster (campaign)",
+            a("rostered_staff") * size["roster"],
+            f"{_n(a('rostered_staff'))} × {size['roster']} B",
+        ),
     ]
-    storage = [Row(what, _gb(value), how) for what, value, how in storage_bytes]
+    storage = [Row(what, _storage(value), how) for what, value, how in storage_bytes]
     total = sum(value for _what, value, _how in storage_bytes)
-    storage.append(Row("**total**", f"**{_gb(total)}**", "sessions, idempotency and offices are negligible (TTL)"))
+    storage.append(Row("**total**", f"**{_storage(total)}**", "sessions, idempotency and offices are negligible (TTL)"))
 
     submit = split(figures["dynamodb_requests_per_office_submission"])
     status = split(figures["dynamodb_requests_per_status_read"])
@@ -362,6 +415,16 @@ def compute(figures: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
     api_requests = sign_ins * a("authorized_requests_per_sign_in")
     due = accounts / a("password_cycle_days") * a("password_reminder_days")
     notices = decided * (1 + a("email_share")) + due * (1 + a("email_share"))
+    report = figures["dynamodb_requests_per_progress_report"]
+    counted = figures["dynamodb_requests_per_counted_registration"]
+    # count_issued_account: one consistent GetItem on the roster for every new account (all a person on no
+    # roster costs), then one TransactWriteItems for a rostered person not counted yet.
+    lookup = float(counted["details"]["not_rostered_mean"])
+    counting = PerRequest(0, float(counted["value"]) - lookup, "bench `dynamodb_requests_per_counted_registration`")
+    # The report's requests depend on the number of units only (one listing page, a BatchGetItem per 100).
+    per_report = split(report)
+    report_scale = a("campaign_units") / float(report["details"]["units"])
+    per_report = PerRequest(per_report.reads * report_scale, per_report.writes * report_scale, per_report.source)
 
     flows = [
         ("office submissions", office, submit, ""),
@@ -379,6 +442,24 @@ def compute(figures: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
             "items read and notice transactions per account due",
         ),
         ("notices sent", notices, PerRequest(0, a("notice_writes"), "assumption `notice_writes`"), ""),
+        (
+            "accounts stream: roster look-ups",
+            decided,
+            PerRequest(lookup, 0, "bench `dynamodb_requests_per_counted_registration`, `not_rostered_mean`"),
+            "every decision taken as an issued account; rostered or not",
+        ),
+        (
+            "accounts stream: registrations counted",
+            a("rostered_registrations_per_peak_day"),
+            counting,
+            "one transaction: the roster entry and the unit's counters",
+        ),
+        (
+            "progress reports and digest",
+            a("progress_reads_per_day"),
+            per_report,
+            f"for {_n(a('campaign_units'))} units; never per person",
+        ),
     ]
     requests = []
     total_reads = total_writes = 0.0
@@ -434,7 +515,12 @@ def compute(figures: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
             f"{_n(notices * peak)} notices/s × {a('notice_send_ms'):g} ms (the SQS source is capped at "
             f"{deployed['notice_worker_max_concurrency']}, `notice_worker_max_concurrency` in cdk.json)",
         ),
-        Row("daily jobs, stream handler", "1–2", "one invocation per schedule; stream batches of 25 TTL deletions"),
+        Row(
+            "daily jobs, stream handlers",
+            "1–2",
+            "one invocation per schedule; stream batches of 25 TTL deletions and of 100 new accounts "
+            "(one concurrent batch per stream shard)",
+        ),
         Row(
             "**peak total**",
             f"**{_n(math.ceil(api_concurrency + authorizer_concurrency + worker_concurrency) + 2)}**",

@@ -1,7 +1,7 @@
 """What the infrastructure learns from the application itself, so the two never drift.
 
 * Tables, key schemas, GSIs (with their projections), TTL attributes and the
-  stream come from the PynamoDB models in ``chalicelib/adapters/models.py`` (the
+  streams come from the PynamoDB models in ``chalicelib/adapters/models.py`` (the
   same ``_get_schema()`` PynamoDB's ``create_table`` and ``local/resources.py`` use).
 * Table and queue names come from ``chalicelib.config.load_settings`` for the stage.
 * The queue's visibility timeout and receive count are the ones the local stack
@@ -58,6 +58,11 @@ class TableSpec:
     def env_var(self) -> str:
         """The variable of chalicelib/config.py that names this table."""
         return f"BHXH_{self.name.upper()}_TABLE"
+
+    @property
+    def stream_env_var(self) -> str:
+        """The variable app.py reads at import for the stream decorator of this table's handler."""
+        return f"BHXH_{self.name.upper()}_STREAM_ARN"
 
 
 def _keys(key_schema: list[dict[str, str]], types: dict[str, str]) -> KeySchema:

@@ -18,6 +18,7 @@ INFRA_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = INFRA_DIR.parent
 
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s,]+@[a-z0-9.-]+\.[a-z]{2,}$")
 DEFAULT_REGION = "ap-southeast-1"
 
 
@@ -32,6 +33,7 @@ class InfraConfig:
     account: str | None
     cors_origins: tuple[str, ...]
     operator_emails: tuple[str, ...] = ()
+    leadership_emails: tuple[str, ...] = ()  # the campaign's daily progress digest (BHXH_LEADERSHIP_EMAILS)
     sms_sender_id: str = "BHXHVN"
     sms_monthly_spend_limit_usd: int = 1
     sms_spend_alarm_percent: int = 80
@@ -153,8 +155,17 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
         raise ContextError("context 'sms_sender_id' must be 1-11 letters or digits with at least one letter")
 
     email_sender = _text(get("email_sender", "no-reply@baohiemxahoi.gov.vn"))
-    if not re.match(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$", email_sender):
+    if not EMAIL_ADDRESS.match(email_sender):
         raise ContextError(f"context 'email_sender' must be an email address, not {email_sender!r}")
+
+    # Who receives the campaign's daily progress digest; none is allowed (the job then sends nothing,
+    # and the synthesis warns). The app splits BHXH_LEADERSHIP_EMAILS on commas.
+    leadership: list[str] = []
+    for address in _list(get("leadership_emails")):
+        if not EMAIL_ADDRESS.match(address.lower()):
+            raise ContextError(f"context 'leadership_emails': {address!r} is not an email address")
+        if address.lower() not in {known.lower() for known in leadership}:
+            leadership.append(address)
 
     endpoint = _text(get("api_endpoint_type", "REGIONAL")).upper()
     if endpoint not in {"REGIONAL", "EDGE"}:
@@ -175,6 +186,7 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
         account=_text(account) if account else None,
         cors_origins=origins,
         operator_emails=_list(get("operator_emails")),
+        leadership_emails=tuple(leadership),
         sms_sender_id=sender_id,
         sms_monthly_spend_limit_usd=_int(
             "sms_monthly_spend_limit_usd", get("sms_monthly_spend_limit_usd", 1), 1, 10**6

@@ -57,7 +57,7 @@ class Monitoring(Construct):
         self.alarms: list[cw.Alarm] = []
         self._action = actions.SnsAction(topic)
 
-        # Dead letters > 0: a notice (or a stream batch, or a daily job's event) gave up.
+        # Dead letters > 0: a notice (or a stream batch of either stream handler, or a daily job's event) gave up.
         for queue_name, dlq in dead_letters.items():
             short = queue_name.removeprefix(config.prefix)
             self._alarm(
@@ -234,6 +234,8 @@ class Monitoring(Construct):
                     app_metric("DeclarationsSubmitted", period=day, label="online (office channel)"),
                     app_metric("PaperDeclarationsReceived", period=day, label="paper, at the counter"),
                     app_metric("SignIns", period=day, label="sign-ins"),
+                    # on_account_issued: new accounts of rostered staff, counted in their unit's progress
+                    app_metric("CampaignRegistrationsCounted", period=day, label="counted in the campaign"),
                 ],
                 width=12,
             ),

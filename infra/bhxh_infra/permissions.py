@@ -17,6 +17,11 @@ call (adapters in ``chalicelib/adapters``) and the GSIs it queries. Notes:
   ``table/<t>/index/<i>``, a query on the table ``Query`` on the table.
 * PynamoDB never calls ``DescribeTable`` here: the models carry their schema.
 
+A function that consumes a DynamoDB stream says which table's (``StreamUse``):
+it gets the stream-read actions on that table's stream only, its event source
+mapping reads that stream, passes only the records ``StreamUse.records``
+matches, and sends the batches that still fail to its own on-failure queue.
+
 A function found in the Chalice template without an entry here stops the
 synthesis (fail closed): a new handler must declare what it touches.
 """
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 GET = "dynamodb:GetItem"
 BATCH_GET = "dynamodb:BatchGetItem"
@@ -71,13 +77,22 @@ class TableUse:
 
 
 @dataclass(frozen=True)
+class StreamUse:
+    """The DynamoDB stream a function consumes (its event source mapping), and where failed batches go."""
+
+    table: str  # the model's name in MODELS; its model must set ``stream_view_type``
+    records: Mapping[str, Any]  # Lambda event filter: only matching records invoke the function
+    failures: str  # on-failure SQS queue, ``bhxh-<stage>-<failures>``: batches that failed every retry
+
+
+@dataclass(frozen=True)
 class FunctionAccess:
     purpose: str
     tables: Mapping[str, TableUse] = field(default_factory=dict)
     send_notices: bool = False  # put notices on the notification queue
     consume_notices: bool = False  # the SQS event source and the worker's backoff on the notification queue
     dead_letter_notices: bool = False  # the worker moves permanent failures to the dead-letter queue itself
-    read_declarations_stream: bool = False  # the DynamoDB stream event source (and its on-failure queue)
+    stream: StreamUse | None = None  # the DynamoDB stream event source (and its on-failure queue)
     send_sms: bool = False
     send_email: bool = False
     trust_store: bool = False  # the trust-store layer (signed channel)
@@ -88,6 +103,17 @@ _OUTBOX_RECORD = {  # DynamoSqsOutbox.record: one transaction of notices + audit
     "notifications": TableUse((PUT, GET)),
     "audit": TableUse((PUT,)),
 }
+_OUTBOX_NOTICES = {"notifications": TableUse((PUT, GET))}  # DynamoSqsOutbox.record with no audit event
+
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+
+# Which stream records reach each stream handler (the handler checks the same thing; the filter saves
+# the invocations and keeps records the handler ignores from being retried into the failure queue).
+TTL_DELETIONS = {  # deletions made by the TTL process, not by a user
+    "eventName": ["REMOVE"],
+    "userIdentity": {"type": ["Service"], "principalId": [TTL_PRINCIPAL]},
+}
+NEW_ITEMS = {"eventName": ["INSERT"]}
 
 ACCESS: dict[str, FunctionAccess] = {
     "app": FunctionAccess(
@@ -108,6 +134,8 @@ ACCESS: dict[str, FunctionAccess] = {
             "accounts": TableUse((GET, PUT, UPDATE)),
             # start_session (put), lift_restriction (update), logout (delete), end_sessions (index + batch delete)
             "sessions": TableUse((PUT, UPDATE, DELETE, BATCH_WRITE), indexes=("by_username",)),
+            # progress report: the unit keys from the listing index, then the units by batch get
+            "units": TableUse((BATCH_GET,), indexes=("listing",)),
         },
         send_notices=True,
         trust_store=True,
@@ -137,7 +165,17 @@ ACCESS: dict[str, FunctionAccess] = {
         purpose="DynamoDB stream (TTL deletions only): audit event and cancellation notices",
         tables=dict(_OUTBOX_RECORD),
         send_notices=True,
-        read_declarations_stream=True,
+        stream=StreamUse("declarations", TTL_DELETIONS, "declaration-stream-failures"),
+    ),
+    "on_account_issued": FunctionAccess(
+        purpose="DynamoDB stream (new accounts only): counts a rostered person's registration in their unit",
+        tables={
+            # DynamoCampaignStore.count: the roster entry (consistent get), then one transaction that marks
+            # it counted and adds to the unit's counters (two conditional updates)
+            "roster": TableUse((GET, UPDATE)),
+            "units": TableUse((UPDATE,)),
+        },
+        stream=StreamUse("accounts", NEW_ITEMS, "account-stream-failures"),
     ),
     "office_reminders_job": FunctionAccess(
         purpose="Daily: reminders 3 days and 1 day before an office declaration expires",
@@ -162,6 +200,15 @@ ACCESS: dict[str, FunctionAccess] = {
             "declarations": TableUse(indexes=("by_office_due",)),
             "accounts": TableUse(indexes=("by_staff_office",)),
             **_OUTBOX_RECORD,
+        },
+        send_notices=True,
+        invoked_asynchronously=True,
+    ),
+    "progress_digest_job": FunctionAccess(
+        purpose="Daily: leadership gets every campaign unit's registration progress, worst first",
+        tables={
+            "units": TableUse((BATCH_GET,), indexes=("listing",)),  # the same reads as the progress report
+            **_OUTBOX_NOTICES,  # one e-mail notice per leadership address, no audit event
         },
         send_notices=True,
         invoked_asynchronously=True,

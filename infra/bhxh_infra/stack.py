@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import (
+    Annotations,
     CfnOutput,
     CfnParameter,
     CfnResource,
@@ -64,6 +65,7 @@ from .permissions import (
     STREAM_READ,
     XRAY_WRITE,
     FunctionAccess,
+    StreamUse,
     function_suffix,
     handler_name,
 )
@@ -71,15 +73,8 @@ from .permissions import (
 PLACEHOLDER_POLICY = Path(__file__).resolve().parent / "chalice-placeholder-policy.json"
 API_GATEWAY_STAGE = "api"
 TRUST_STORE_MOUNT = "/opt/trust-store"  # a layer's files land under /opt
-TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
-# Which DynamoDB stream records reach on_declaration_change: only deletions made
-# by the TTL process (the handler checks the same thing; the filter saves the
-# invocations and keeps user deletions from being retried into the failure queue).
-TTL_REMOVE_FILTER = {
-    "eventName": ["REMOVE"],
-    "userIdentity": {"type": ["Service"], "principalId": [TTL_PRINCIPAL]},
-}
+# Every stream event source mapping (which records, and which failure queue: permissions.StreamUse).
 STREAM_MAX_RETRIES = 5
 STREAM_MAX_RECORD_AGE_S = 24 * 3600  # a stream keeps records 24 h; older ones go to the failure queue
 
@@ -122,6 +117,13 @@ class RegistrationStack(Stack):
         self.api_access_logs = self._log_group("ApiAccessLogs", f"/aws/apigateway/{config.name('api')}", removal)
 
         self.functions = self._chalice_app(removal)
+        if not config.leadership_emails:
+            # Allowed (a test stage needs none), but prod without it would send the digest to nobody.
+            Annotations.of(self).add_warning_v2(
+                "bhxh:no-leadership-emails",
+                "context 'leadership_emails' is empty: the daily campaign progress digest (07:30 Vietnam) "
+                "goes to nobody; set -c leadership_emails=a@...,b@... (docs/operations.md#progress-digest)",
+            )
         self._api()
         self.monitoring = Monitoring(
             self,
@@ -131,7 +133,7 @@ class RegistrationStack(Stack):
             queue=self.queue,
             dead_letters={
                 self.settings.dead_letter_queue: self.dead_letters,
-                config.name("declaration-stream-failures"): self.stream_failures,
+                **{config.name(failures): queue for failures, queue in self.stream_failures.items()},
                 config.name("async-failures"): self.async_failures,
             },
             api_name=config.name("api"),
@@ -249,16 +251,36 @@ class RegistrationStack(Stack):
                 queue=self.dead_letters, max_receive_count=app_model.NOTICE_MAX_RECEIVES
             ),
         )
-        # Stream batches that still fail after the retries (the record's metadata, for replay).
-        self.stream_failures = self._queue(
-            "DeclarationStreamFailures",
-            self.config.name("declaration-stream-failures"),
-            retention_period=Duration.days(14),
-        )
+        # Stream batches that still fail after the retries (the batch's metadata, for replay): one queue
+        # per stream handler, named in ACCESS (bhxh-<stage>-declaration-stream-failures ...).
+        self.stream_failures: dict[str, sqs.Queue] = {}
+        for handler, access in sorted(ACCESS.items()):
+            if access.stream is None:
+                continue
+            self._check_stream(handler, access.stream)
+            failures = access.stream.failures
+            if failures in self.stream_failures:
+                raise ValueError(f"{handler}: failure queue {failures!r} is already another stream handler's")
+            self.stream_failures[failures] = self._queue(
+                "".join(part.capitalize() for part in failures.split("-")),
+                self.config.name(failures),
+                retention_period=Duration.days(14),
+            )
         # Events of asynchronously invoked functions (daily jobs, SES feedback) that failed every try.
         self.async_failures = self._queue(
             "AsyncFailures", self.config.name("async-failures"), retention_period=Duration.days(14)
         )
+
+    def _check_stream(self, handler: str, stream: StreamUse) -> None:
+        spec = self.specs.get(stream.table)
+        if spec is None:
+            raise KeyError(f"{handler}: ACCESS reads the stream of {stream.table!r}, which has no model")
+        if not spec.stream_view_type:
+            raise ValueError(
+                f"{handler}: ACCESS reads the stream of {stream.table!r}, whose model sets no stream_view_type"
+            )
+        if not stream.failures.endswith("-failures"):
+            raise ValueError(f"{handler}: a stream failure queue is named <what>-failures, not {stream.failures!r}")
 
     def _topic(self, construct_id: str, name: str, display: str) -> sns.Topic:
         return sns.Topic(
@@ -424,17 +446,25 @@ class RegistrationStack(Stack):
             **{spec.env_var: settings.table_names()[name] for name, spec in self.specs.items()},
             "BHXH_NOTIFICATIONS_QUEUE": settings.notifications_queue,
             "BHXH_NOTIFICATIONS_DLQ": settings.dead_letter_queue,
-            # Read by app.py at import for the stream decorator; replaced below by the real stream ARN.
-            "BHXH_DECLARATIONS_STREAM_ARN": (
-                f"arn:aws:dynamodb:{self.config.region}:000000000000:table/"
-                f"{settings.declarations_table}/stream/set-by-infra"
-            ),
+            # Read by app.py at import for the stream decorators (BHXH_DECLARATIONS_STREAM_ARN ...): a
+            # placeholder naming the table, which Chalice copies into the event source and the stack checks
+            # against ACCESS; replaced in every function and event source by the real stream ARN.
+            **{
+                spec.stream_env_var: (
+                    f"arn:aws:dynamodb:{self.config.region}:000000000000:table/"
+                    f"{settings.table_names()[name]}/stream/set-by-infra"
+                )
+                for name, spec in self.specs.items()
+                if spec.stream_view_type
+            },
             "BHXH_SES_FEEDBACK_TOPIC": self.ses_feedback_topic_name,
             "BHXH_CORS_ORIGIN": self.config.cors_origin,
             "BHXH_SMS_SENDER_ID": self.config.sms_sender_id,
             "BHXH_EMAIL_SENDER": self.config.email_sender,
             "BHXH_SES_CONFIGURATION_SET": self.config.name("email"),
             "BHXH_TRUST_STORE": TRUST_STORE_MOUNT,
+            # The campaign's daily progress digest (progress_digest_job): comma-separated, may be empty.
+            "BHXH_LEADERSHIP_EMAILS": ",".join(self.config.leadership_emails),
             # The signed channel's security policy, stated by the deployment rather than left to defaults.
             "BHXH_REVOCATION_MODE": self.config.revocation_mode,
             "BHXH_ALLOW_SHA1": "true" if self.config.allow_sha1 else "false",
@@ -507,9 +537,11 @@ class RegistrationStack(Stack):
         cfn.add_property_override("KmsKeyArn", self.key.key_arn)  # environment encrypted with the data key
         # Our log group (retention, KMS), created before the function can write to it.
         cfn.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "Text"})
-        cfn.add_property_override(
-            "Environment.Variables.BHXH_DECLARATIONS_STREAM_ARN", self.tables["declarations"].table_stream_arn
-        )
+        for name, spec in self.specs.items():
+            if spec.stream_view_type:
+                cfn.add_property_override(
+                    f"Environment.Variables.{spec.stream_env_var}", self.tables[name].table_stream_arn
+                )
         if function.access.trust_store:
             cfn.add_property_override("Layers", [self.trust_store.layer_version_arn])
         if function.access.invoked_asynchronously:
@@ -538,20 +570,30 @@ class RegistrationStack(Stack):
                 f"{prefix}.ScalingConfig", {"MaximumConcurrency": self.config.notice_worker_max_concurrency}
             )
         elif kind == "DynamoDB":
-            if not function.access.read_declarations_stream:
+            stream = function.access.stream
+            if stream is None:
                 raise ValueError(f"{function.handler} reads a stream but ACCESS does not say so")
-            cfn.add_property_override(f"{prefix}.Stream", self.tables["declarations"].table_stream_arn)
-            # TRIM_HORIZON: a mapping created or re-created later still sees the last 24 h of expiries;
-            # the handler is idempotent, so records seen twice queue nothing twice.
+            # The decorator's stream ARN is the placeholder _environment() made for one table: it must be the
+            # table ACCESS names (a handler moved to another stream must have its permissions moved too).
+            table_name = self.settings.table_names()[stream.table]
+            if f":table/{table_name}/stream/" not in str(event["Properties"].get("Stream")):
+                raise ValueError(
+                    f"{function.handler}: app.py's decorator reads {event['Properties'].get('Stream')!r}, "
+                    f"but ACCESS says the stream of {stream.table!r}"
+                )
+            cfn.add_property_override(f"{prefix}.Stream", self.tables[stream.table].table_stream_arn)
+            # TRIM_HORIZON: a mapping created or re-created later still sees the last 24 h of records;
+            # the handlers are idempotent, so records seen twice act once.
             cfn.add_property_override(f"{prefix}.StartingPosition", "TRIM_HORIZON")
             cfn.add_property_override(
-                f"{prefix}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(TTL_REMOVE_FILTER)}]}
+                f"{prefix}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(dict(stream.records))}]}
             )
             cfn.add_property_override(f"{prefix}.MaximumRetryAttempts", STREAM_MAX_RETRIES)
             cfn.add_property_override(f"{prefix}.MaximumRecordAgeInSeconds", STREAM_MAX_RECORD_AGE_S)
             cfn.add_property_override(f"{prefix}.BisectBatchOnFunctionError", True)
             cfn.add_property_override(
-                f"{prefix}.DestinationConfig", {"OnFailure": {"Destination": self.stream_failures.queue_arn}}
+                f"{prefix}.DestinationConfig",
+                {"OnFailure": {"Destination": self.stream_failures[stream.failures].queue_arn}},
             )
         elif kind == "SNS":
             if function.handler != "ses_feedback":
@@ -608,18 +650,21 @@ class RegistrationStack(Stack):
                     sid="DeadLetterNotices", actions=list(QUEUE_SEND), resources=[self.dead_letters.queue_arn]
                 )
             )
-        if access.read_declarations_stream:
+        if access.stream is not None:
+            stream_sid = "".join(part.capitalize() for part in access.stream.table.split("_"))
             statements.append(
                 iam.PolicyStatement(
-                    sid="DeclarationsStream",
+                    sid=f"{stream_sid}Stream",
                     actions=list(STREAM_READ),
                     # The table's streams, as AWS documents for Lambda (ListStreams is checked on this too).
-                    resources=[f"{self.tables['declarations'].table_arn}/stream/*"],
+                    resources=[f"{self.tables[access.stream.table].table_arn}/stream/*"],
                 )
             )
             statements.append(
                 iam.PolicyStatement(
-                    sid="StreamFailures", actions=["sqs:SendMessage"], resources=[self.stream_failures.queue_arn]
+                    sid="StreamFailures",
+                    actions=["sqs:SendMessage"],
+                    resources=[self.stream_failures[access.stream.failures].queue_arn],
                 )
             )
         if access.invoked_asynchronously:

@@ -28,6 +28,7 @@ PROD_CONTEXT = {
     "stage": "prod",
     "cors_origins": "https://dichvu.baohiemxahoi.gov.vn",
     "operator_emails": "vanhanh@baohiemxahoi.gov.vn",
+    "leadership_emails": "lanhdao@baohiemxahoi.gov.vn,vanphong@baohiemxahoi.gov.vn",
 }
 UAT_CONTEXT = {
     "stage": "uat",

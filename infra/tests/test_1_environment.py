@@ -105,8 +105,28 @@ def test_prod_keeps_its_data(prod: Synth) -> None:
         ({"stage": "prod", "cors_origins": "https://a.vn,https://b.vn"}, "exactly one CORS origin"),
         ({"stage": "prod", "cors_origins": "https://a.vn", "log_retention_days": "100"}, "log_retention_days"),
         ({"stage": "prod", "cors_origins": "https://a.vn", "sms_sender_id": "BHXH VIET NAM"}, "sms_sender_id"),
+        ({"stage": "prod", "cors_origins": "https://a.vn", "leadership_emails": "lanhdao"}, "leadership_emails"),
+        (
+            {"stage": "prod", "cors_origins": "https://a.vn", "leadership_emails": "a@bhxh.vn;b@bhxh.vn"},
+            "leadership_emails",
+        ),
     ],
 )
 def test_bad_context_is_refused_with_a_reason(context: dict, message: str) -> None:
     with pytest.raises(ContextError, match=message):
         load_config(context)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ()),  # allowed: the digest job then sends nothing (and the synthesis warns)
+        ("", ()),
+        ("a@bhxh.vn, b@bhxh.vn", ("a@bhxh.vn", "b@bhxh.vn")),  # -c leadership_emails=a@...,b@...
+        (["a@bhxh.vn", "b@bhxh.vn"], ("a@bhxh.vn", "b@bhxh.vn")),  # a list in cdk.json
+        ("Lanh.Dao@BHXH.vn,lanh.dao@bhxh.vn", ("Lanh.Dao@BHXH.vn",)),  # one digest per address
+    ],
+)
+def test_leadership_emails_come_from_context(value: object, expected: tuple[str, ...]) -> None:
+    config = load_config({"stage": "prod", "cors_origins": "https://a.vn", "leadership_emails": value})
+    assert config.leadership_emails == expected

@@ -74,13 +74,53 @@ def test_ttl_attributes_cover_what_expires(prod: Synth) -> None:
     assert "audit" not in with_ttl  # the audit trail is append-only and permanent
 
 
-def test_declarations_stream_has_both_images(prod: Synth) -> None:
+# The tables whose stream a handler reads, with the view each model asks for.
+STREAMS = {
+    "declarations": "NEW_AND_OLD_IMAGES",  # on_declaration_change: the expired declaration (old image)
+    "accounts": "NEW_IMAGE",  # on_account_issued: the new account
+}
+
+
+def test_streams_are_the_models_and_no_others(prod: Synth) -> None:
     tables = _tables(prod)
-    assert tables["declarations"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    assert models.DeclarationModel.Meta.stream_view_type == "NEW_AND_OLD_IMAGES"
+    assert models.DeclarationModel.Meta.stream_view_type == STREAMS["declarations"]
+    assert models.AccountModel.Meta.stream_view_type == STREAMS["accounts"]
     for name, table in tables.items():
-        if name != "declarations":
+        if name in STREAMS:
+            assert table["StreamSpecification"] == {"StreamViewType": STREAMS[name]}, name
+        else:
             assert "StreamSpecification" not in table, name
+
+
+def test_accounts_stream_carries_only_the_new_image(prod: Synth) -> None:
+    """on_account_issued needs the new account only: no old image (password hashes) in the stream."""
+    accounts = _tables(prod)["accounts"]
+    assert accounts["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+
+
+def test_units_list_every_unit_on_a_keys_only_index(prod: Synth) -> None:
+    units = _tables(prod)["units"]
+    assert units["KeySchema"] == [{"AttributeName": "unit_code", "KeyType": "HASH"}]
+    (listing,) = units["GlobalSecondaryIndexes"]
+    assert listing == {
+        "IndexName": "listing",
+        "KeySchema": [
+            {"AttributeName": "listing", "KeyType": "HASH"},
+            {"AttributeName": "listing_key", "KeyType": "RANGE"},
+        ],
+        # Keys only: counter updates on a unit never write to the index.
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+    types = {a["AttributeName"]: a["AttributeType"] for a in units["AttributeDefinitions"]}
+    assert types == {"unit_code": "S", "listing": "S", "listing_key": "S"}
+    assert "TimeToLiveSpecification" not in units  # campaign counters are kept
+
+
+def test_roster_is_keyed_by_social_insurance_code(prod: Synth) -> None:
+    roster = _tables(prod)["roster"]
+    assert roster["KeySchema"] == [{"AttributeName": "bhxh_code", "KeyType": "HASH"}]
+    assert "GlobalSecondaryIndexes" not in roster
+    assert "TimeToLiveSpecification" not in roster
 
 
 def test_the_key_is_customer_managed_and_rotated(prod: Synth) -> None:

@@ -32,7 +32,8 @@ def _event(function: dict[str, Any], kind: str) -> dict[str, Any]:
 def test_every_queue_is_encrypted_with_the_data_key(prod: Synth) -> None:
     key = get_att(prod.logical_id(prod.stack.key))
     queues = prod.of_type("AWS::SQS::Queue")
-    assert len(queues) == 4
+    # notifications, its dead-letter queue, one failure queue per stream handler, async failures
+    assert len(queues) == 5
     for logical_id, queue in queues.items():
         assert queue["Properties"]["KmsMasterKeyId"] == key, logical_id
 
@@ -53,7 +54,7 @@ def test_notification_queue_redrives_to_its_dead_letter_queue(prod: Synth) -> No
 
 def test_queues_refuse_plain_http(prod: Synth) -> None:
     policies = prod.of_type("AWS::SQS::QueuePolicy")
-    assert len(policies) == 4
+    assert len(policies) == 5
     for policy in policies.values():
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Effect"] == "Deny"
@@ -84,6 +85,7 @@ def test_stream_source_takes_only_ttl_deletions_with_retries_bisect_and_a_failur
     event = _event(handler, "DynamoDB")
     assert event["Stream"] == get_att(table_id, "StreamArn")
     assert event["MaximumRetryAttempts"] == 5
+    assert event["MaximumRecordAgeInSeconds"] == 24 * 3600
     assert event["BisectBatchOnFunctionError"] is True
     assert event["DestinationConfig"] == {"OnFailure": {"Destination": get_att(failures_id)}}
     assert event["StartingPosition"] == "TRIM_HORIZON"
@@ -100,7 +102,59 @@ def test_stream_source_takes_only_ttl_deletions_with_retries_bisect_and_a_failur
     assert verdicts == {"dynamodb_ttl_remove": True, "dynamodb_user_remove": False, "dynamodb_insert": False}
 
 
-JOBS = ("office_reminders_job", "password_age_job", "overdue_digest_job")
+def _record(name: str) -> dict[str, Any]:
+    (record,) = json.loads(Path(EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))["Records"]
+    return dict(record)
+
+
+def test_accounts_stream_source_takes_only_new_accounts_with_retries_bisect_and_its_own_failure_queue(
+    prod: Synth,
+) -> None:
+    handler = prod.functions()["on_account_issued"]
+    table_id = prod.logical_id(prod.stack.tables["accounts"])
+    failures_id, failures = _queue(prod, "bhxh-prod-account-stream-failures")
+    event = _event(handler, "DynamoDB")
+    assert event["Stream"] == get_att(table_id, "StreamArn")
+    assert event["BatchSize"] == 100  # from the decorator in app.py
+    assert event["StartingPosition"] == "TRIM_HORIZON"
+    assert event["MaximumRetryAttempts"] == 5
+    assert event["MaximumRecordAgeInSeconds"] == 24 * 3600
+    assert event["BisectBatchOnFunctionError"] is True
+    assert event["DestinationConfig"] == {"OnFailure": {"Destination": get_att(failures_id)}}
+    assert failures["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (pattern,) = [json.loads(f["Pattern"]) for f in event["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"]}
+    # A new account passes; its later updates (sign-ins, password changes) and deletions do not.
+    insert = _record("dynamodb_insert")
+    modify = {**insert, "eventName": "MODIFY"}
+    verdicts = {
+        "insert": _matches(pattern, insert),
+        "modify": _matches(pattern, modify),
+        "user_remove": _matches(pattern, _record("dynamodb_user_remove")),
+        "ttl_remove": _matches(pattern, _record("dynamodb_ttl_remove")),
+    }
+    assert verdicts == {"insert": True, "modify": False, "user_remove": False, "ttl_remove": False}
+
+
+def test_each_stream_handler_has_its_own_failure_queue(prod: Synth) -> None:
+    destinations = {
+        handler: _event(prod.functions()[handler], "DynamoDB")["DestinationConfig"]["OnFailure"]["Destination"]
+        for handler in ("on_declaration_change", "on_account_issued")
+    }
+    assert destinations == {
+        "on_declaration_change": get_att(_queue(prod, "bhxh-prod-declaration-stream-failures")[0]),
+        "on_account_issued": get_att(_queue(prod, "bhxh-prod-account-stream-failures")[0]),
+    }
+    # No other function has a stream event source.
+    readers = {
+        h
+        for h, f in prod.functions().items()
+        if any(e["Type"] == "DynamoDB" for e in f["Properties"].get("Events", {}).values())
+    }
+    assert readers == set(destinations)
+
+
+JOBS = ("office_reminders_job", "password_age_job", "overdue_digest_job", "progress_digest_job")
 
 
 @pytest.mark.parametrize("job", JOBS)
@@ -116,12 +170,13 @@ def test_each_daily_job_has_an_eventbridge_schedule(prod: Synth, job: str) -> No
 
 
 def test_schedules_are_the_apps_crons(prod: Synth) -> None:
-    """08:00 and 07:00 in Vietnam (UTC+7), as the decorators in app.py say."""
+    """08:00, 07:00 and 07:30 in Vietnam (UTC+7), as the decorators in app.py say."""
     crons = {job: _event(prod.functions()[job], "Schedule")["Schedule"] for job in JOBS}
     assert crons == {
         "office_reminders_job": "cron(0 1 * * ? *)",
         "password_age_job": "cron(0 1 * * ? *)",
         "overdue_digest_job": "cron(0 0 * * ? *)",
+        "progress_digest_job": "cron(30 0 * * ? *)",
     }
 
 

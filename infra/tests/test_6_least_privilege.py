@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from bhxh_infra.permissions import ACCESS
-from conftest import Synth, as_list, get_att, statements
+from bhxh_infra import build_app
+from bhxh_infra.permissions import ACCESS, StreamUse
+from conftest import PROD_CONTEXT, Synth, as_list, get_att, statements
 
 DATA_SERVICES = ("dynamodb:", "sqs:", "kms:", "s3:", "ses:", "logs:")
 # IAM actions that have no resource type, so "*" is the only resource they accept.
@@ -49,6 +52,28 @@ def _allowed(synth: Synth, handler: str) -> dict[str, set[str]]:
 
 def _table_arn(synth: Synth, name: str) -> str:
     return json.dumps(get_att(synth.logical_id(synth.stack.tables[name])), sort_keys=True)
+
+
+def _index_arn(synth: Synth, table: str, index: str) -> str:
+    arn = get_att(synth.logical_id(synth.stack.tables[table]))
+    return json.dumps({"Fn::Join": ["", [arn, f"/index/{index}"]]}, sort_keys=True)
+
+
+def _stream_arn(synth: Synth, table: str) -> str:
+    arn = get_att(synth.logical_id(synth.stack.tables[table]))
+    return json.dumps({"Fn::Join": ["", [arn, "/stream/*"]]}, sort_keys=True)
+
+
+def _queue_arn(synth: Synth, queue: Any) -> str:
+    return json.dumps(get_att(synth.logical_id(queue)), sort_keys=True)
+
+
+def _data_access(synth: Synth, handler: str) -> dict[str, set[str]]:
+    """What the handler may do to tables, streams and queues (logs, tracing and the key aside)."""
+    return {a: r for a, r in _allowed(synth, handler).items() if a.startswith(("dynamodb:", "sqs:"))}
+
+
+STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
 
 
 def test_no_statement_allows_data_actions_on_star(prod: Synth) -> None:
@@ -103,6 +128,7 @@ def test_nobody_scans_and_jobs_only_query_their_indexes(prod: Synth) -> None:
     jobs = {
         "office_reminders_job": ("declarations", "by_expiry_day"),
         "password_age_job": ("accounts", "by_password_expiry"),
+        "progress_digest_job": ("units", "listing"),
     }
     for handler, (table, index) in jobs.items():
         allowed = _allowed(prod, handler)
@@ -131,21 +157,110 @@ def test_only_the_worker_sends_sms_and_email(prod: Synth) -> None:
     assert "*" not in by_sid["SendEmail"]["Resource"]
 
 
-def test_only_the_stream_handler_reads_the_stream(prod: Synth) -> None:
-    table = get_att(prod.logical_id(prod.stack.tables["declarations"]))
-    stream = json.dumps({"Fn::Join": ["", [table, "/stream/*"]]}, sort_keys=True)
+# Who reads which table's stream: each stream handler its own table's stream, nobody else any stream.
+STREAM_READERS = {"on_declaration_change": "declarations", "on_account_issued": "accounts"}
+
+
+def test_only_the_stream_handlers_read_a_stream_each_its_own(prod: Synth) -> None:
     for handler in ACCESS:
         allowed = _allowed(prod, handler)
         reads = "dynamodb:GetRecords" in allowed
-        assert reads == (handler == "on_declaration_change"), handler
+        assert reads == (handler in STREAM_READERS), handler
         if reads:
-            for action in (
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:DescribeStream",
-                "dynamodb:ListStreams",
-            ):
-                assert allowed[action] == {stream}
+            for action in STREAM_READ:
+                assert allowed[action] == {_stream_arn(prod, STREAM_READERS[handler])}, (handler, action)
+
+
+def test_each_stream_handler_sends_only_to_its_own_failure_queue(prod: Synth) -> None:
+    queues = {
+        "on_declaration_change": "declaration-stream-failures",
+        "on_account_issued": "account-stream-failures",
+    }
+    for handler in ACCESS:
+        by_sid = {s["Sid"]: s for s in statements(_role_of(prod, handler))}
+        if handler not in queues:
+            assert "StreamFailures" not in by_sid, handler
+            continue
+        queue = prod.stack.stream_failures[queues[handler]]
+        assert by_sid["StreamFailures"]["Action"] == "sqs:SendMessage"
+        assert by_sid["StreamFailures"]["Resource"] == get_att(prod.logical_id(queue))
+
+
+def test_account_counter_touches_only_the_roster_the_units_and_the_accounts_stream(prod: Synth) -> None:
+    """on_account_issued: a consistent GetItem on the roster, then one transaction updating the roster
+    entry and the unit; the account comes from the stream record, never from the accounts table."""
+    roster, units = _table_arn(prod, "roster"), _table_arn(prod, "units")
+    stream = _stream_arn(prod, "accounts")
+    assert _data_access(prod, "on_account_issued") == {
+        "dynamodb:GetItem": {roster},
+        "dynamodb:UpdateItem": {roster, units},
+        **{action: {stream} for action in STREAM_READ},
+        "sqs:SendMessage": {_queue_arn(prod, prod.stack.stream_failures["account-stream-failures"])},
+    }
+    access = ACCESS["on_account_issued"]
+    assert not access.send_notices and not access.invoked_asynchronously
+
+
+def test_progress_digest_reads_units_and_records_notices_only(prod: Synth) -> None:
+    """progress_digest_job: the listing index and a batch get on units, one notice per leadership
+    address (put, and get on a re-run), queued; nothing on the roster, no audit event."""
+    units, notifications = _table_arn(prod, "units"), _table_arn(prod, "notifications")
+    assert _data_access(prod, "progress_digest_job") == {
+        "dynamodb:Query": {_index_arn(prod, "units", "listing")},
+        "dynamodb:BatchGetItem": {units},
+        "dynamodb:PutItem": {notifications},
+        "dynamodb:GetItem": {notifications},
+        "sqs:GetQueueUrl": {_queue_arn(prod, prod.stack.queue)},
+        "sqs:SendMessage": {_queue_arn(prod, prod.stack.queue), _queue_arn(prod, prod.stack.async_failures)},
+    }
+
+
+def test_api_reads_units_for_the_progress_report_only(prod: Synth) -> None:
+    allowed = _allowed(prod, "app")
+    units = _table_arn(prod, "units")
+    on_units = {action for action, resources in allowed.items() if units in resources}
+    assert on_units == {"dynamodb:BatchGetItem"}
+    assert _index_arn(prod, "units", "listing") in allowed["dynamodb:Query"]
+
+
+def test_campaign_tables_are_touched_only_by_their_handlers(prod: Synth) -> None:
+    """The roster is written by on_account_issued only (the imports run with operator credentials);
+    units are read by the report and the digest and counted by on_account_issued."""
+    expected = {
+        "roster": {"on_account_issued"},
+        "units": {"app", "on_account_issued", "progress_digest_job"},
+    }
+    for table, handlers in expected.items():
+        logical_id = json.dumps(prod.logical_id(prod.stack.tables[table]))  # in the table, index and stream ARNs
+        users = {
+            handler
+            for handler in ACCESS
+            if any(logical_id in resource for resources in _allowed(prod, handler).values() for resource in resources)
+        }
+        assert users == handlers, table
+
+
+def test_a_stream_on_a_table_without_one_stops_the_synthesis(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fail closed: ACCESS cannot name a stream the models do not create."""
+    wrong = dataclasses.replace(
+        ACCESS["on_account_issued"], stream=StreamUse("roster", {"eventName": ["INSERT"]}, "account-stream-failures")
+    )
+    monkeypatch.setitem(ACCESS, "on_account_issued", wrong)
+    with pytest.raises(ValueError, match="sets no stream_view_type"):
+        build_app(PROD_CONTEXT, outdir=str(tmp_path))
+
+
+def test_a_decorator_reading_another_stream_than_access_says_stops_the_synthesis(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Fail closed: app.py's decorator reads the accounts stream; permissions for another one are refused."""
+    wrong = dataclasses.replace(
+        ACCESS["on_account_issued"],
+        stream=StreamUse("declarations", {"eventName": ["INSERT"]}, "account-stream-failures"),
+    )
+    monkeypatch.setitem(ACCESS, "on_account_issued", wrong)
+    with pytest.raises(ValueError, match="but ACCESS says the stream of 'declarations'"):
+        build_app(PROD_CONTEXT, outdir=str(tmp_path))
 
 
 def test_only_the_api_uses_idempotency_and_registry(prod: Synth) -> None:

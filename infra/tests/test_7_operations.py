@@ -46,17 +46,20 @@ def test_operator_topic_is_encrypted_and_subscribed_from_context(prod: Synth) ->
     assert subscription["Properties"]["TopicArn"] == _operators(prod)
 
 
+def _dead_letter_queue(synth: Synth, suffix: str) -> Any:
+    stack = synth.stack
+    return {"notifications-dlq": stack.dead_letters, "async-failures": stack.async_failures}.get(
+        suffix
+    ) or stack.stream_failures.get(suffix)
+
+
 @pytest.mark.parametrize(
-    ("queue_attr", "suffix"),
-    [
-        ("dead_letters", "notifications-dlq"),
-        ("stream_failures", "declaration-stream-failures"),
-        ("async_failures", "async-failures"),
-    ],
+    "suffix",
+    ["notifications-dlq", "declaration-stream-failures", "account-stream-failures", "async-failures"],
 )
-def test_dead_letters_above_zero(prod: Synth, queue_attr: str, suffix: str) -> None:
+def test_dead_letters_above_zero(prod: Synth, suffix: str) -> None:
     alarm = _alarms(prod)[f"bhxh-prod-{suffix}-not-empty"]
-    queue = prod.logical_id(getattr(prod.stack, queue_attr))
+    queue = prod.logical_id(_dead_letter_queue(prod, suffix))
     assert _metric(alarm) == {
         "Namespace": "AWS/SQS",
         "MetricName": "ApproximateNumberOfMessagesVisible",
@@ -125,6 +128,7 @@ def test_dashboard_shows_registrations_decisions_latency_and_errors(prod: Synth)
         "DeclarationsSubmitted",
         "PaperDeclarationsReceived",
         "SignIns",  # registrations
+        "CampaignRegistrationsCounted",  # the campaign (on_account_issued)
         "DeclarationsApproved",
         "DeclarationsRejected",
         "DeclarationsExpired",  # decisions
@@ -161,3 +165,26 @@ def test_every_function_logs_to_a_retained_encrypted_group(prod: Synth) -> None:
         assert logging["LogGroup"] == ref(logical_id)
     for name, (_logical_id, group) in groups.items():
         assert group["RetentionInDays"] == 365, name
+
+
+def test_every_dead_letter_queue_has_an_alarm_and_a_dashboard_line(prod: Synth) -> None:
+    """Stream failure queues come from ACCESS: a new stream handler's queue is watched like the others."""
+    alarms = _alarms(prod)
+    (dashboard,) = prod.of_type("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert set(prod.stack.stream_failures) == {"declaration-stream-failures", "account-stream-failures"}
+    for suffix, queue in prod.stack.stream_failures.items():
+        assert f"bhxh-prod-{suffix}-not-empty" in alarms, suffix
+        assert prod.logical_id(queue) in body, suffix
+
+
+@pytest.mark.parametrize("handler", ["on_account_issued", "progress_digest_job"])
+def test_campaign_functions_have_error_and_throttle_alarms(prod: Synth, handler: str) -> None:
+    suffix = handler.replace("_", "-")
+    alarms = _alarms(prod)
+    for metric, name in (("Errors", f"bhxh-prod-{suffix}-errors"), ("Throttles", f"bhxh-prod-{suffix}-throttles")):
+        assert _metric(alarms[name]) == {
+            "Namespace": "AWS/Lambda",
+            "MetricName": metric,
+            "Dimensions": [{"Name": "FunctionName", "Value": f"bhxh-prod-{suffix}"}],
+        }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bhxh_infra import app_model
-from conftest import Synth, get_att
+from conftest import PROD_CONTEXT, Synth, get_att
 
 # Settings the code reads that the deployment leaves at the code's default, and why.
 CODE_DEFAULTS = {
@@ -43,15 +43,53 @@ def test_table_variables_name_the_deployed_tables(prod: Synth) -> None:
 def test_import_time_bindings_point_at_the_deployed_resources(prod: Synth) -> None:
     """app.py reads these at import for its decorators; each must name what the stack creates."""
     bindings = app_model.import_time_bindings()
-    assert set(bindings) >= {"BHXH_NOTIFICATIONS_QUEUE", "BHXH_DECLARATIONS_STREAM_ARN", "BHXH_SES_FEEDBACK_TOPIC"}
-    stream = get_att(prod.logical_id(prod.stack.tables["declarations"]), "StreamArn")
+    assert set(bindings) >= {
+        "BHXH_NOTIFICATIONS_QUEUE",
+        "BHXH_DECLARATIONS_STREAM_ARN",
+        "BHXH_ACCOUNTS_STREAM_ARN",
+        "BHXH_SES_FEEDBACK_TOPIC",
+    }
+    declarations = get_att(prod.logical_id(prod.stack.tables["declarations"]), "StreamArn")
+    accounts = get_att(prod.logical_id(prod.stack.tables["accounts"]), "StreamArn")
     queue_name = prod.resources[prod.logical_id(prod.stack.queue)]["Properties"]["QueueName"]
     topic_name = prod.resources[prod.logical_id(prod.stack.ses_feedback)]["Properties"]["TopicName"]
     for variables in _variables(prod).values():
         assert variables["BHXH_NOTIFICATIONS_QUEUE"] == queue_name
-        assert variables["BHXH_DECLARATIONS_STREAM_ARN"] == stream
+        assert variables["BHXH_DECLARATIONS_STREAM_ARN"] == declarations
+        assert variables["BHXH_ACCOUNTS_STREAM_ARN"] == accounts
         assert variables["BHXH_SES_FEEDBACK_TOPIC"] == topic_name
         assert variables["BHXH_NOTIFICATIONS_DLQ"] == "bhxh-prod-notifications-dlq"
+
+
+def test_every_stream_arn_variable_names_its_tables_real_stream(prod: Synth) -> None:
+    """One BHXH_<TABLE>_STREAM_ARN per table with a stream, in every function, no placeholder left."""
+    streamed = {name: spec for name, spec in prod.stack.specs.items() if spec.stream_view_type}
+    assert set(streamed) == {"declarations", "accounts"}
+    bindings = app_model.import_time_bindings()
+    for name, spec in streamed.items():
+        assert spec.stream_env_var in bindings, f"app.py reads no {spec.stream_env_var}"
+        stream = get_att(prod.logical_id(prod.stack.tables[name]), "StreamArn")
+        for handler, variables in _variables(prod).items():
+            assert variables[spec.stream_env_var] == stream, (handler, name)
+    assert "set-by-infra" not in str(prod.json)
+
+
+def test_leadership_emails_come_from_context(prod: Synth, uat: Synth) -> None:
+    assert PROD_CONTEXT["leadership_emails"] == "lanhdao@baohiemxahoi.gov.vn,vanphong@baohiemxahoi.gov.vn"
+    for variables in _variables(prod).values():
+        assert variables["BHXH_LEADERSHIP_EMAILS"] == "lanhdao@baohiemxahoi.gov.vn,vanphong@baohiemxahoi.gov.vn"
+    # None given (uat): allowed, the digest then goes to nobody, and the synthesis says so.
+    for variables in _variables(uat).values():
+        assert variables["BHXH_LEADERSHIP_EMAILS"] == ""
+    assert _warnings(uat) == ["leadership_emails"]
+    assert _warnings(prod) == []
+
+
+def _warnings(synth: Synth) -> list[str]:
+    from aws_cdk.assertions import Annotations, Match
+
+    found = Annotations.from_stack(synth.stack).find_warning("*", Match.string_like_regexp("leadership_emails"))
+    return ["leadership_emails" for _ in found]
 
 
 def test_write_shards_are_pinned(prod: Synth) -> None:

@@ -560,14 +560,19 @@ class FakeCampaignStore:
                     self.entries[code] = {"unit_code": entry.unit_code, "registered_on": None, "channel": None}
                     self._bump(entry.unit_code, 1, 0, None, None)
                     outcome.added.append(code)
+                    outcome.uncounted.append(code)
                 elif old["unit_code"] == entry.unit_code:
                     outcome.unchanged += 1
+                    if not old["registered_on"]:
+                        outcome.uncounted.append(code)
                 else:
                     counted = 1 if old["registered_on"] else 0
                     self._bump(str(old["unit_code"]), -1, -counted, old["registered_on"], old["channel"])
                     self._bump(entry.unit_code, 1, counted, old["registered_on"], old["channel"])
                     old["unit_code"] = entry.unit_code
                     outcome.moved.append(code)
+                    if not counted:
+                        outcome.uncounted.append(code)
         return outcome
 
     def count(self, issuance: Issuance) -> str:

@@ -115,6 +115,8 @@ class DynamoCampaignStore:
                 continue
             if item.unit_code == entry.unit_code:
                 outcome.unchanged += 1
+                if not item.registered_on:
+                    outcome.uncounted.append(code)
             else:
                 self._move(entry, now, outcome)
         return outcome
@@ -142,6 +144,7 @@ class DynamoCampaignStore:
                 self._add_one(entry, now, outcome)
             return
         outcome.added.extend(entry.bhxh_code for entry in group)
+        outcome.uncounted.extend(entry.bhxh_code for entry in group)
 
     def _add_one(self, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
         for _ in range(COUNT_ATTEMPTS):
@@ -165,9 +168,12 @@ class DynamoCampaignStore:
                 except TransactionCancelled:
                     continue
                 outcome.added.append(entry.bhxh_code)
+                outcome.uncounted.append(entry.bhxh_code)
                 return
             if item.unit_code == entry.unit_code:
                 outcome.unchanged += 1
+                if not item.registered_on:
+                    outcome.uncounted.append(entry.bhxh_code)
                 return
             self._move(entry, now, outcome)
             return
@@ -179,6 +185,8 @@ class DynamoCampaignStore:
             item = RosterModel.get(entry.bhxh_code, consistent_read=True)
             if item.unit_code == entry.unit_code:
                 outcome.unchanged += 1
+                if not item.registered_on:
+                    outcome.uncounted.append(entry.bhxh_code)
                 return
             counted = 1 if item.registered_on else 0
             unchanged = RosterModel.unit_code == item.unit_code
@@ -215,6 +223,8 @@ class DynamoCampaignStore:
             except TransactionCancelled:
                 continue
             outcome.moved.append(entry.bhxh_code)
+            if not counted:
+                outcome.uncounted.append(entry.bhxh_code)
             return
         raise ConcurrentChangeError()
 

@@ -321,12 +321,24 @@ def _percent_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
+DIGEST_MAX_UNITS = 100  # a notice (text + HTML) must fit a DynamoDB item (400 KB) with room to spare
+REPORT_URL = "/v1/reports/progress?format=csv"
+
+
 def progress_digest_email(
-    report: ProgressReport, worst_first: list[ProgressRow], yesterday: date, by_channel: list[tuple[str, int]]
+    report: ProgressReport,
+    worst_first: list[ProgressRow],
+    yesterday: date,
+    by_channel: list[tuple[str, int]],
+    max_units: int = DIGEST_MAX_UNITS,
 ) -> Email:
-    """To leadership, every morning: every unit, those behind schedule first,
-    and yesterday's registrations of rostered staff by channel (unit figures
-    only: no personal data)."""
+    """To leadership, every morning: the units, those behind schedule first (the
+    first ``max_units``; the rest counted, with where to read them all), and
+    yesterday's registrations of rostered staff by channel (unit figures only:
+    no personal data)."""
+    omitted = worst_first[max_units:]
+    worst_first = worst_first[:max_units]
+    omitted_behind = sum(1 for row in omitted if not row.on_track)
     totals = report.totals
     subject = (
         f"BHXH Việt Nam: tiến độ đăng ký giao dịch điện tử ngày {_vn_date(report.as_of)} — "
@@ -375,6 +387,11 @@ def progress_digest_email(
         f"Ngày {_vn_date(yesterday)} có {total_yesterday} người đăng ký: {channel_vi}.",
         "Các đơn vị (chậm tiến độ trước):",
         *[line(row, "vi") for row in worst_first],
+        *(
+            [f"… và {len(omitted)} đơn vị khác ({omitted_behind} chậm tiến độ): xem báo cáo đầy đủ tại {REPORT_URL}."]
+            if omitted
+            else []
+        ),
     ]
     en = [
         f"Progress of BHXH staff registering for e-transactions on {_vn_date(report.as_of)}.",
@@ -384,6 +401,11 @@ def progress_digest_email(
         f"On {_vn_date(yesterday)}, {total_yesterday} registered: {channel_en}.",
         "Units (behind schedule first):",
         *[line(row, "en") for row in worst_first],
+        *(
+            [f"… and {len(omitted)} more units ({omitted_behind} behind schedule): full report at {REPORT_URL}."]
+            if omitted
+            else []
+        ),
     ]
     text = (
         "\n\n".join(vi[:4])
@@ -422,7 +444,8 @@ def progress_digest_email(
         + "".join(f"<th>{html.escape(h)}</th>" for h in head)
         + f"</tr></thead><tbody>{rows_html}</tbody></table>"
     )
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in vi[:4]) + table
+    more = f"<p>{html.escape(vi[-1])}</p>" if omitted else ""
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in vi[:4]) + table + more
     body_en = "".join(f"<p>{html.escape(p)}</p>" for p in en[:4])
     page = (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'

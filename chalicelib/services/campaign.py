@@ -77,7 +77,9 @@ def import_roster(
 ) -> RosterImportReport:
     """Streamed in chunks; bad rows (and unknown units) reported by line; safe
     to re-run: people already rostered in the same unit are left alone, people
-    rostered in another unit move there with their counters."""
+    rostered in another unit move there with their counters, and anyone on the
+    file whose account exists but was not counted yet is counted (so re-running
+    the same file repairs counts a failed stream delivery left behind)."""
     report = RosterImportReport()
     units = deps.campaign.unit_codes()
     chunk: list[RosterEntry] = []
@@ -91,8 +93,9 @@ def import_roster(
         report.moved += len(outcome.moved)
         report.unchanged += outcome.unchanged
         report.written += len(outcome.added) + len(outcome.moved)
-        # Registrations that happened before these people were rostered.
-        for issuance in deps.accounts.issued(outcome.added + outcome.moved):
+        # Registrations that happened before these people were rostered (or that the
+        # stream handler could not count: a re-run of the same file repairs them).
+        for issuance in deps.accounts.issued(outcome.uncounted):
             if deps.campaign.count(issuance) == COUNTED:
                 report.counted += 1
         if on_chunk is not None:

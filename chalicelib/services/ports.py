@@ -279,6 +279,7 @@ class RosterOutcome:
     added: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     unchanged: int = 0
+    uncounted: list[str] = field(default_factory=list)  # of this chunk: rostered, registration not counted yet
 
 
 class CampaignStore(Protocol):

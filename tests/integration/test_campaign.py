@@ -163,6 +163,19 @@ def test_roster_import_counts_earlier_registrations_and_is_rerunnable(campaign: 
     assert counters("BHXH-79") == (2, 1, {"2026-11-24#paper": 1})
 
 
+def test_rerunning_the_roster_counts_what_the_stream_missed(campaign: Any, aws: dict[str, Any]) -> None:
+    import_roster(campaign, roster_rows({0: "BHXH-01", 1: "BHXH-01"}), campaign.clock())
+    approve_all(campaign, paper_declarations(campaign, range(2)), workers=1)
+    # The stream records were lost (more than 24 hours in the failure queue): nothing counted.
+    assert counters("BHXH-01")[1] == 0
+
+    repaired = import_roster(campaign, roster_rows({0: "BHXH-01", 1: "BHXH-01"}), campaign.clock())
+    assert (repaired.unchanged, repaired.counted) == (2, 2)
+    assert counters("BHXH-01") == (2, 2, {"2026-11-24#paper": 2})
+    deliver_accounts_stream(aws)  # the records come back after all: counted once still
+    assert counters("BHXH-01") == (2, 2, {"2026-11-24#paper": 2})
+
+
 def test_moving_a_person_moves_their_counters(campaign: Any, aws: dict[str, Any]) -> None:
     approve_all(campaign, paper_declarations(campaign, range(1)), workers=1)
     import_roster(campaign, roster_rows({0: "BHXH-01", 1: "BHXH-01"}), campaign.clock())

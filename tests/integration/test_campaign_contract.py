@@ -50,6 +50,9 @@ def test_roster_is_rerunnable_and_moves_people(store: Any) -> None:
     assert (sorted(first.added), first.moved, first.unchanged) == (["0000000001", "0000000002"], [], 0)
     again = store.roster([entry("0000000001"), entry("0000000002", "BHXH-79")], NOW)
     assert (again.added, again.moved, again.unchanged) == ([], ["0000000002"], 1)
+    assert sorted(first.uncounted) == ["0000000001", "0000000002"] and sorted(again.uncounted) == sorted(
+        first.uncounted
+    )
     assert (tally(store, "BHXH-01")[0], tally(store, "BHXH-79")[0]) == (1, 1)
 
 
@@ -60,6 +63,7 @@ def test_a_registration_counts_once_and_moves_with_the_person(store: Any) -> Non
 
     assert store.count(issued) == COUNTED
     assert store.count(issued) == ALREADY_COUNTED
+    assert store.roster([entry("0000000001")], NOW).uncounted == []
     assert store.count(Issuance("0000000009", date(2026, 11, 24), "signed")) == NOT_ROSTERED
     assert tally(store, "BHXH-01") == (1, 1, {"2026-11-24#signed": 1})
 

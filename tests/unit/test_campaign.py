@@ -272,3 +272,19 @@ def test_digest_html_escapes_unit_names() -> None:
     mail = templates.progress_digest_email(report, report.worst_first(), TODAY, [])
 
     assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+
+
+def test_digest_of_a_thousand_units_fits_a_dynamodb_item_and_says_what_it_left_out() -> None:
+    tallies = [
+        UnitTally(
+            Unit(f"U{i:04d}", f"Bảo hiểm xã hội đơn vị số {i}", "01", date(2026, 12, 31)), roster=1000, registered=i
+        )
+        for i in range(1000)
+    ]
+    report = progress_report(tallies, TODAY)
+    mail = templates.progress_digest_email(report, report.worst_first(), TODAY - timedelta(days=1), [])
+
+    size = len(mail.text.encode()) + len(mail.html.encode()) + len(mail.subject.encode())
+    assert size < 200_000  # DynamoDB items hold 400 KB; the ledger keeps text and HTML
+    assert "… và 900 đơn vị khác (900 chậm tiến độ)" in mail.text and "/v1/reports/progress?format=csv" in mail.html
+    assert "U0000 " in mail.text and "U0100 " not in mail.text  # the least advanced first

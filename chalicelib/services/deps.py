@@ -7,7 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from .ports import AccountStore, DeclarationStore, OfficeDirectory, Outbox, Registry, Sender, SignatureVerifier
+from .ports import (
+    AccountStore,
+    DeclarationStore,
+    OfficeDirectory,
+    Outbox,
+    Registry,
+    Sender,
+    ServiceStats,
+    SignatureVerifier,
+)
 
 if TYPE_CHECKING:  # argon2 is imported only by the paths that hash
     from ..domain.passwords import Hasher
@@ -37,6 +46,9 @@ class Deps(Protocol):
 
     @property
     def signatures(self) -> SignatureVerifier: ...
+
+    @property
+    def stats(self) -> ServiceStats: ...
 
     @property
     def clock(self) -> Callable[[], datetime]: ...

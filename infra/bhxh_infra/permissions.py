@@ -108,6 +108,8 @@ ACCESS: dict[str, FunctionAccess] = {
             "accounts": TableUse((GET, PUT, UPDATE)),
             # start_session (put), lift_restriction (update), logout (delete), end_sessions (index + batch delete)
             "sessions": TableUse((PUT, UPDATE, DELETE, BATCH_WRITE), indexes=("by_username",)),
+            # service report counters: ADDs in the status-change transactions; the report's batch gets
+            "stats": TableUse((UPDATE, BATCH_GET)),
         },
         send_notices=True,
         trust_store=True,
@@ -122,6 +124,8 @@ ACCESS: dict[str, FunctionAccess] = {
             "notifications": TableUse((UPDATE,)),  # claim, mark_sent / mark_failed / mark_suppressed
             # admit_sms (transaction: two counters updated, one duplicate guard put), is_email_suppressed (get)
             "guards": TableUse((GET, PUT, UPDATE)),
+            # mark_sent: latency histogram ADDs in its transaction, then the conditional maximum
+            "stats": TableUse((UPDATE,)),
         },
         consume_notices=True,
         dead_letter_notices=True,
@@ -134,8 +138,8 @@ ACCESS: dict[str, FunctionAccess] = {
         invoked_asynchronously=True,
     ),
     "on_declaration_change": FunctionAccess(
-        purpose="DynamoDB stream (TTL deletions only): audit event and cancellation notices",
-        tables=dict(_OUTBOX_RECORD),
+        purpose="DynamoDB stream (TTL deletions only): audit event, cancellation notices, expiry counter",
+        tables={**_OUTBOX_RECORD, "stats": TableUse((UPDATE,))},  # the counter ADD in the record transaction
         send_notices=True,
         read_declarations_stream=True,
     ),

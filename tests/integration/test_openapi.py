@@ -22,7 +22,7 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from chalicelib.domain.account import OFFICER, SUPERVISOR
+from chalicelib.domain.account import OFFICER, REPORTER, SUPERVISOR
 from chalicelib.services.ports import Participant
 from tests.accounts import issue
 from tests.builders import FORM, form, other_person
@@ -725,6 +725,25 @@ def _history_unknown(client: Any, clock: FakeClock) -> Any:
     return _desk_get(client, "/v1/declarations/no-such-declaration/history", _staff(client))
 
 
+def _reporter(client: Any) -> str:
+    return _staff(client, "BHXH-01", REPORTER, username="0100000009")
+
+
+def _service_report(client: Any, clock: FakeClock) -> Any:
+    desk.submit(client)  # one declaration awaiting the office today (24/11)
+    response = _desk_get(client, "/v1/reports/service?from=2026-11-23&to=2026-11-24", _reporter(client))
+    body = json.loads(response.body)
+    assert [day["declarations"]["office"]["awaiting_office"] for day in body["days"]] == [0, 1]
+    return response
+
+
+def _service_report_reversed(client: Any, clock: FakeClock) -> Any:
+    return client.http.get(
+        "/v1/reports/service?from=2026-11-24&to=2026-11-23",
+        headers={"Authorization": f"Bearer {_reporter(client)}", "Accept-Language": "en"},
+    )
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -831,6 +850,8 @@ SCENARIOS = [
     Scenario("overdue-supervisor", "GET", "/v1/declarations/overdue", 200, lambda c, k: _overdue(c, k, SUPERVISOR)),
     Scenario("history", "GET", "/v1/declarations/{declaration_id}/history", 200, _history),
     Scenario("history-unknown", "GET", "/v1/declarations/{declaration_id}/history", 404, _history_unknown),
+    Scenario("service-report", "GET", "/v1/reports/service", 200, _service_report),
+    Scenario("service-report-reversed-range", "GET", "/v1/reports/service", 400, _service_report_reversed),
 ]
 
 
@@ -918,6 +939,20 @@ GATEWAY_SCENARIOS = [
         "lookup-without-token", "GET", "/v1/declarations", 401, lambda c, _: c.http.get("/v1/declarations?code=X")
     ),
     Scenario("receive-as-supervisor", "POST", "/v1/declarations/{declaration_id}/receive", 403, _receive_as_supervisor),
+    Scenario(
+        "service-report-without-token",
+        "GET",
+        "/v1/reports/service",
+        401,
+        lambda c, _: c.http.get("/v1/reports/service"),
+    ),
+    Scenario(
+        "service-report-as-officer",
+        "GET",
+        "/v1/reports/service",
+        403,
+        lambda c, _: _desk_get(c, "/v1/reports/service", _staff(c)),
+    ),
 ]
 
 

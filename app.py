@@ -550,3 +550,17 @@ def form01_schema() -> Any:
         status_code=200,
         headers={"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"},
     )
+
+
+# --- service report (reporters) ---------------------------------------------------------
+
+
+@api.route("/v1/reports/service", authorizer=session_authorizer)
+def service_report(call: Call) -> ViewResult:
+    """Per Vietnamese day of ``from``..``to``: declarations by channel and status,
+    notice latency against the 15-minute limit, dossiers decided within 3 working
+    days, cancellations after 10 days; read from the daily counters only."""
+    from chalicelib.services.service_report import service_report as run
+
+    deps = container()
+    return 200, run(deps, call.caller().roles, call.query, deps.clock())

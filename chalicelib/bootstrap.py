@@ -23,10 +23,12 @@ from .services.ports import (
     Outbox,
     Registry,
     Sender,
+    ServiceStats,
     SignatureVerifier,
 )
 
 if TYPE_CHECKING:
+    from .adapters.stats import DynamoServiceStats
     from .domain.passwords import Hasher
 
 
@@ -75,7 +77,9 @@ class Container:
     def declarations(self) -> DeclarationStore:
         from .adapters.declaration_store import DynamoDeclarationStore
 
-        return DynamoDeclarationStore(self._pynamodb, self.settings.expiry_shards, self.settings.password_shards)
+        return DynamoDeclarationStore(
+            self._pynamodb, self.settings.expiry_shards, self.settings.password_shards, stats=self._stats
+        )
 
     @cached_property
     def _sqs(self) -> Any:
@@ -89,7 +93,9 @@ class Container:
     def outbox(self) -> Outbox:
         from .adapters.outbox import DynamoSqsOutbox
 
-        return DynamoSqsOutbox(self._pynamodb, self._sqs, lambda: self.queue_url, lambda: self.dead_letter_url)
+        return DynamoSqsOutbox(
+            self._pynamodb, self._sqs, lambda: self.queue_url, lambda: self.dead_letter_url, stats=self._stats
+        )
 
     @cached_property
     def dead_letter_url(self) -> str:
@@ -146,6 +152,18 @@ class Container:
             allow_sha1=settings.allow_sha1,
             fetcher=CrlFetcher(settings.crl_fetch_timeout) if settings.crl_fetch else None,
         )
+
+    @cached_property
+    def _stats(self) -> DynamoServiceStats:
+        """The service report's counters: written by the stores and the outbox, read by the report."""
+        from .adapters.stats import DynamoServiceStats
+
+        self._pynamodb  # noqa: B018 - binds the models to their tables
+        return DynamoServiceStats(self.settings.stats_shards)
+
+    @property
+    def stats(self) -> ServiceStats:
+        return self._stats
 
     @cached_property
     def hasher(self) -> Hasher:

@@ -44,6 +44,9 @@ class Settings:
     expiry_shards: int
     password_shards: int
     max_body_bytes: int
+    # The service report's daily counters: their table and write shards per day.
+    stats_table: str
+    stats_shards: int
     # The signed channel (DESIGN §2 "Signed declarations").
     revocation_mode: str = "hard-fail"  # hard-fail | soft-fail | require
     allow_sha1: bool = False  # legacy SHA-1 signatures and certificates (off: Thông tư 15/2025/TT-BKHCN)
@@ -65,6 +68,7 @@ class Settings:
             "sessions": self.sessions_table,
             "units": self.units_table,
             "roster": self.roster_table,
+            "stats": self.stats_table,
         }
 
 
@@ -84,6 +88,13 @@ def _revocation_mode(value: str) -> str:
     if value not in REVOCATION_MODES:
         raise ValueError(f"BHXH_REVOCATION_MODE must be one of {', '.join(REVOCATION_MODES)}")
     return value
+
+
+def _positive(value: str, name: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1")
+    return number
 
 
 def load_settings() -> Settings:
@@ -120,6 +131,8 @@ def load_settings() -> Settings:
         expiry_shards=int(_env("BHXH_EXPIRY_SHARDS", "8")),
         password_shards=int(_env("BHXH_PASSWORD_SHARDS", "16")),
         max_body_bytes=int(_env("BHXH_MAX_BODY_BYTES", str(64 * 1024))),
+        stats_table=_env("BHXH_STATS_TABLE", prefix + "stats"),
+        stats_shards=_positive(_env("BHXH_STATS_SHARDS", "16"), "BHXH_STATS_SHARDS"),
         revocation_mode=_revocation_mode(_env("BHXH_REVOCATION_MODE", "hard-fail")),
         allow_sha1=_flag(_env("BHXH_ALLOW_SHA1", "false")),
         crl_fetch=_flag(_env("BHXH_CRL_FETCH", "true")),

@@ -39,6 +39,7 @@ from chalicelib.domain.notification import (
     sms_fingerprint,
 )
 from chalicelib.domain.passwords import Hasher
+from chalicelib.domain.service_report import LATENCY_MAX, Tally, days_of
 from chalicelib.services.ports import (
     ALREADY_COUNTED,
     COUNTED,
@@ -60,6 +61,28 @@ from chalicelib.services.ports import (
 STALE_CLAIM = timedelta(minutes=2)
 
 
+class FakeServiceStats:
+    """The service report's daily counters in memory (one shard: the sums are the same)."""
+
+    def __init__(self) -> None:
+        self.days: dict[date, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def apply(self, tally: Tally | None) -> None:
+        """Called by the fakes inside the write the tally belongs to."""
+        if tally is None:
+            return
+        with self._lock:
+            counters = self.days.setdefault(tally.day, {})
+            for name, count in tally.counts.items():
+                counters[name] = counters.get(name, 0) + count
+            if tally.latency_max_ms is not None:
+                counters[LATENCY_MAX] = max(counters.get(LATENCY_MAX, tally.latency_max_ms), tally.latency_max_ms)
+
+    def read(self, first: date, last: date) -> dict[date, dict[str, int]]:
+        return {day: dict(self.days[day]) for day in days_of(first, last) if self.days.get(day)}
+
+
 @dataclass
 class _Guard:
     owner: str
@@ -73,6 +96,7 @@ class FakeDeclarationStore:
         self.audit: list[AuditEvent] = []
         self.accounts: FakeAccountStore | None = None  # wired by FakeDeps: decisions issue accounts
         self.outbox: FakeOutbox | None = None
+        self.stats = FakeServiceStats()  # FakeDeps shares one with the outbox
         self._lock = threading.RLock()
 
     def create(
@@ -82,6 +106,8 @@ class FakeDeclarationStore:
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
+        *,
+        tally: Tally | None = None,
     ) -> None:
         with self._lock:
             if any(key in self.guards for key in must_be_absent):
@@ -101,6 +127,7 @@ class FakeDeclarationStore:
             for guard in guards:
                 self.guards[guard.key] = _Guard(declaration.id, guard.expires_at)
             self.audit.extend(audit)
+            self.stats.apply(tally)
 
     def get(self, declaration_id: str) -> Declaration | None:
         return self.items.get(declaration_id)
@@ -118,7 +145,14 @@ class FakeDeclarationStore:
         return sorted(found, key=lambda d: d.created_at, reverse=True)
 
     def receive(
-        self, before: Declaration, after: Declaration, guard_keys: list[str], audit: list[AuditEvent], *, now: datetime
+        self,
+        before: Declaration,
+        after: Declaration,
+        guard_keys: list[str],
+        audit: list[AuditEvent],
+        *,
+        now: datetime,
+        tally: Tally | None = None,
     ) -> None:
         with self._lock:
             current = self.items.get(before.id)
@@ -129,6 +163,7 @@ class FakeDeclarationStore:
                 if key in self.guards and self.guards[key].owner == before.id:
                     self.guards[key] = _Guard(before.id, None)
             self.audit.extend(audit)
+            self.stats.apply(tally)
 
     def decide(self, decision: Decision) -> None:
         with self._lock:
@@ -150,6 +185,7 @@ class FakeDeclarationStore:
             if self.outbox is not None:
                 self.outbox.record(decision.notices, [])
             self.audit.extend(decision.audit)
+            self.stats.apply(decision.tally)
 
     def record_decided(self, decided: DecidedOnArrival) -> None:
         with self._lock:
@@ -174,6 +210,7 @@ class FakeDeclarationStore:
             if self.outbox is not None:
                 self.outbox.record(decided.notices, [])
             self.audit.extend(decided.audit)
+            self.stats.apply(decided.tally)
 
     def record_refusal(self, event: AuditEvent) -> None:
         with self._lock:
@@ -211,9 +248,10 @@ class FakeOutbox:
         self.suppressed_emails: set[str] = set()
         self.delays: list[tuple[str, int]] = []
         self.dead_letters: list[tuple[str, str]] = []
+        self.stats = FakeServiceStats()  # FakeDeps shares one with the declaration store
         self._lock = threading.Lock()
 
-    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
+    def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
         with self._lock:
             audit_ids = {(a.subject, a.event_id) for a in self.audit}
             if any(n.id in self.stored for n in notices) or any((a.subject, a.event_id) in audit_ids for a in audit):
@@ -222,6 +260,7 @@ class FakeOutbox:
             for notice in notices:
                 self.stored[notice.id] = _Stored(notice)
             self.audit.extend(audit)
+            self.stats.apply(tally)
             return Recorded(True, list(notices))
 
     def _status(self, notification_id: str) -> str:
@@ -250,10 +289,16 @@ class FakeOutbox:
             self._set(notification_id, status=SENDING, attempts=stored.attempts + 1, claimed_at=now)
             return replace(self.stored[notification_id].notice, attempts=stored.attempts)
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime, latency: float) -> None:
-        stored = self.stored[notification_id]
-        stored.notice = replace(stored.notice, secret=None)
-        self._set(notification_id, status=SENT, provider_message_id=provider_message_id, error=None)
+    def mark_sent(
+        self, notification_id: str, provider_message_id: str, now: datetime, latency: float, tally: Tally | None = None
+    ) -> None:
+        with self._lock:
+            stored = self.stored[notification_id]
+            if stored.notice.status != SENDING:
+                raise ConcurrentChangeError()
+            stored.notice = replace(stored.notice, secret=None)
+            self._set(notification_id, status=SENT, provider_message_id=provider_message_id, error=None)
+            self.stats.apply(tally)
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None:
         self._set(notification_id, status=PERMANENT_FAILURE if permanent else TEMPORARY_FAILURE, error=error)
@@ -602,8 +647,11 @@ class FakeDeps:
     signatures: SignatureVerifier = field(default_factory=_untrusting_verifier)
     accounts: FakeAccountStore = field(init=False)
     campaign: FakeCampaignStore = field(default_factory=FakeCampaignStore)
+    stats: FakeServiceStats = field(default_factory=FakeServiceStats)
 
     def __post_init__(self) -> None:
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)
         self.declarations.accounts = self.accounts
         self.declarations.outbox = self.outbox
+        self.declarations.stats = self.stats
+        self.outbox.stats = self.stats

@@ -20,9 +20,11 @@ from ..domain.declaration import (
 from ..domain.errors import AccountExistsError, OpenDeclarationExistsError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent
+from ..domain.service_report import Tally
 from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, DecidedOnArrival, Decision
 from .audit import audit_model
 from .models import AccountModel, AuditModel, DeclarationModel, GuardModel
+from .stats import DynamoServiceStats
 from .transactions import LabelledTransaction, TransactionCancelled
 
 
@@ -98,10 +100,16 @@ def from_model(item: DeclarationModel) -> Declaration:
 
 
 class DynamoDeclarationStore:
-    def __init__(self, connection: Connection, shards: int, password_shards: int = 16) -> None:
+    """Every status change is one transaction, the service report's counters
+    (``tally``) included, so a change that is not written counts nothing."""
+
+    def __init__(
+        self, connection: Connection, shards: int, password_shards: int = 16, *, stats: DynamoServiceStats
+    ) -> None:
         self._connection = connection
         self._shards = shards
         self._password_shards = password_shards
+        self._stats = stats
 
     def create(
         self,
@@ -110,9 +118,12 @@ class DynamoDeclarationStore:
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
+        *,
+        tally: Tally | None = None,
     ) -> None:
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
+        self._stats.add_to(tx, tally)
         for event in audit:
             tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
         for guard in guards:
@@ -160,7 +171,14 @@ class DynamoDeclarationStore:
         return self._get_many([item.id for item in items])
 
     def receive(
-        self, before: Declaration, after: Declaration, guard_keys: list[str], audit: list[AuditEvent], *, now: datetime
+        self,
+        before: Declaration,
+        after: Declaration,
+        guard_keys: list[str],
+        audit: list[AuditEvent],
+        *,
+        now: datetime,
+        tally: Tally | None = None,
     ) -> None:
         if not (after.received_at and after.received_office and after.received_by and after.due_by):
             raise ValueError("a received declaration names when, where, by whom and its due date")
@@ -180,6 +198,7 @@ class DynamoDeclarationStore:
             ],
             condition=(DeclarationModel.status == before.status) & (DeclarationModel.expires_at > _utc(now)),
         )
+        self._stats.add_to(tx, tally)
         for key in guard_keys:
             tx.update(
                 "guard",
@@ -216,6 +235,7 @@ class DynamoDeclarationStore:
             ],
             condition=DeclarationModel.status == decision.before.status,
         )
+        self._stats.add_to(tx, decision.tally)
         for key in decision.open_guards:
             tx.delete("guard", GuardModel(key), condition=GuardModel.owner == after.id)
         if decision.account is not None:
@@ -251,6 +271,7 @@ class DynamoDeclarationStore:
         declaration = decided.declaration
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
+        self._stats.add_to(tx, decided.tally)
         for guard in decided.guards:
             tx.save(
                 "code" if guard.key.startswith("code#") else "guard",

@@ -352,6 +352,19 @@ class IdempotencyModel(Model):
     expiration = TTLAttribute(null=True)
 
 
+class StatsModel(Model):
+    """Daily counters of the service report (``domain/service_report.py``): one
+    item per Vietnamese day and write shard, key ``YYYY-MM-DD#n``. The counters
+    are attributes named by the domain (``decl#office#received``, ``lat#54`` ...),
+    ADDed in the transactions of the changes they count; the report reads
+    days x shards items with BatchGetItem, never a Scan."""
+
+    class Meta(_Meta):
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+
+
 MODELS: dict[str, type[Model]] = {
     "declarations": DeclarationModel,
     "guards": GuardModel,
@@ -364,6 +377,7 @@ MODELS: dict[str, type[Model]] = {
     "sessions": SessionModel,
     "units": UnitModel,
     "roster": RosterModel,
+    "stats": StatsModel,
 }
 
 

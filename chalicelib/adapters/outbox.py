@@ -26,9 +26,11 @@ from ..domain.notification import (
     Notification,
     sms_fingerprint,
 )
-from ..services.ports import Recorded, SmsLimits
+from ..domain.service_report import Tally
+from ..services.ports import ConcurrentChangeError, Recorded, SmsLimits
 from .audit import audit_model
 from .models import AuditModel, GuardModel, NotificationModel
+from .stats import DynamoServiceStats
 from .transactions import LabelledTransaction, TransactionCancelled
 
 # A claim older than this is taken to belong to a worker that died mid-send;
@@ -81,21 +83,29 @@ class DynamoSqsOutbox:
         sqs_client: Any,
         queue_url: Callable[[], str],
         dead_letter_url: Callable[[], str] | None = None,
+        *,
+        stats: DynamoServiceStats,
     ) -> None:
         self._connection = connection
         self._sqs = sqs_client
         self._queue_url = queue_url
         self._dead_letter_url = dead_letter_url or queue_url
+        self._stats = stats
 
-    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
+    def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
         tx = LabelledTransaction(self._connection)
         for notice in notices:
             tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
         for event in audit:
             tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        self._stats.add_to(tx, tally)
         try:
             tx.commit()
-        except TransactionCancelled:
+        except TransactionCancelled as cancelled:
+            if not cancelled.failed and tally is not None:
+                # Not a replay but a conflict with a concurrent transaction: nothing was written,
+                # nothing counted; the caller's retry (the stream delivers the record again) will.
+                raise
             # A replay: everything was stored before. Re-queue what no worker took.
             stored = [self.get(n.id) for n in notices]
             return Recorded(False, [n for n in stored if n is not None and n.status == QUEUED])
@@ -135,8 +145,15 @@ class DynamoSqsOutbox:
             raise
         return notification_from_model(item)
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime, latency: float) -> None:
-        NotificationModel(notification_id).update(
+    def mark_sent(
+        self, notification_id: str, provider_message_id: str, now: datetime, latency: float, tally: Tally | None = None
+    ) -> None:
+        """One transaction: the ledger record (still ``sending``) and the latency
+        histogram of the day; then the day's maximum, a conditional write apart."""
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "notice",
+            NotificationModel(notification_id),
             actions=[
                 NotificationModel.status.set(SENT),
                 NotificationModel.sent_at.set(now.astimezone(UTC)),
@@ -147,6 +164,13 @@ class DynamoSqsOutbox:
             ],
             condition=NotificationModel.status == SENDING,
         )
+        self._stats.add_to(tx, tally)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise ConcurrentChangeError() from cancelled
+        if tally is not None:
+            self._stats.raise_max(tally)
 
     def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None:
         NotificationModel(notification_id).update(

@@ -3,10 +3,22 @@ transaction says *which* condition failed.
 
 PynamoDB sends condition checks first, then deletes, puts and updates, and
 DynamoDB's cancellation reasons follow that order; the labels are kept in
-the same order."""
+the same order.
+
+Hot, write-sharded counters (the service report's daily counters) join a
+transaction as an update whose item is drawn anew for every try
+(``update_redrawn``). Two transactions that touch the same item at the same
+moment cancel one of them (``TransactionConflict``); when that conflict is
+only on such a counter item, the whole transaction, which wrote nothing, is
+sent again with another shard, a few times, after a short random pause."""
 
 from __future__ import annotations
 
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -14,6 +26,20 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 _ORDER = ("condition_check", "delete", "save", "update")
+CONFLICT = "TransactionConflict"
+logger = logging.getLogger(__name__)
+COUNTER_CONFLICT_RETRIES = 4
+_PAUSE_SECONDS = 0.01  # doubled on every retry, times a random factor in [0.5, 1)
+
+Built = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Op:
+    kind: str
+    label: str
+    build: Callable[[], Built]
+    redrawn: bool = False
 
 
 class TransactionCancelled(Exception):
@@ -23,38 +49,61 @@ class TransactionCancelled(Exception):
         self.cause = cause
 
 
+def _fixed(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], Built]:
+    return lambda: (args, kwargs)
+
+
 class LabelledTransaction:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._connection = connection
-        self._ops: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]] = []
+        self._ops: list[_Op] = []
+        self._sleep = sleep
 
     def condition_check(self, label: str, *args: Any, **kwargs: Any) -> None:
-        self._ops.append(("condition_check", label, args, kwargs))
+        self._ops.append(_Op("condition_check", label, _fixed(args, kwargs)))
 
     def delete(self, label: str, *args: Any, **kwargs: Any) -> None:
-        self._ops.append(("delete", label, args, kwargs))
+        self._ops.append(_Op("delete", label, _fixed(args, kwargs)))
 
     def save(self, label: str, *args: Any, **kwargs: Any) -> None:
-        self._ops.append(("save", label, args, kwargs))
+        self._ops.append(_Op("save", label, _fixed(args, kwargs)))
 
     def update(self, label: str, *args: Any, **kwargs: Any) -> None:
-        self._ops.append(("update", label, args, kwargs))
+        self._ops.append(_Op("update", label, _fixed(args, kwargs)))
+
+    def update_redrawn(self, label: str, build: Callable[[], Built]) -> None:
+        """An unconditional update of an item chosen by ``build()`` for each try
+        (``build`` returns the positional and keyword arguments of ``update``)."""
+        self._ops.append(_Op("update", label, build, redrawn=True))
 
     def commit(self) -> None:
         """Raises ``TransactionCancelled`` naming the labels whose condition failed."""
-        ordered = sorted(self._ops, key=lambda op: _ORDER.index(op[0]))
-        try:
-            with TransactWrite(connection=self._connection) as tx:
-                for kind, _label, args, kwargs in ordered:
-                    getattr(tx, kind)(*args, **kwargs)
-        except TransactWriteError as error:
-            reasons = error.cancellation_reasons or []
-            failed = {
-                op[1]
-                for op, reason in zip(ordered, reasons, strict=False)
-                if reason is not None and reason.code == "ConditionalCheckFailed"
-            }
-            if not failed and not any(r is not None and r.code == "TransactionConflict" for r in reasons):
-                raise
-            # A conflict with a concurrent transaction: the caller re-reads and decides.
-            raise TransactionCancelled(failed, error) from error
+        ordered = sorted(self._ops, key=lambda op: _ORDER.index(op.kind))
+        for attempt in range(COUNTER_CONFLICT_RETRIES + 1):
+            try:
+                with TransactWrite(connection=self._connection) as tx:
+                    for op in ordered:
+                        args, kwargs = op.build()
+                        getattr(tx, op.kind)(*args, **kwargs)
+                return
+            except TransactWriteError as error:
+                reasons = error.cancellation_reasons or []
+                if attempt < COUNTER_CONFLICT_RETRIES and _only_counter_conflicts(ordered, reasons):
+                    logger.info("counter conflict, transaction sent again (try %d)", attempt + 2)
+                    self._sleep(_PAUSE_SECONDS * 2**attempt * (0.5 + random.random() / 2))  # noqa: S311 - jitter
+                    continue
+                failed = {
+                    op.label
+                    for op, reason in zip(ordered, reasons, strict=False)
+                    if reason is not None and reason.code == "ConditionalCheckFailed"
+                }
+                if not failed and not any(r is not None and r.code == CONFLICT for r in reasons):
+                    raise
+                # A conflict with a concurrent transaction: the caller re-reads and decides.
+                raise TransactionCancelled(failed, error) from error
+
+
+def _only_counter_conflicts(ordered: list[_Op], reasons: list[Any]) -> bool:
+    """Cancelled only because a redrawn (counter) item was busy in another transaction."""
+    causes = [(op, reason) for op, reason in zip(ordered, reasons, strict=False) if reason is not None]
+    return bool(causes) and all(op.redrawn and reason.code == CONFLICT for op, reason in causes)

@@ -236,3 +236,13 @@ class SignerMismatchError(SignatureInvalidError):
     """The certificate's subject UID does not name the declared ID document."""
 
     code = "signer_mismatch"
+
+
+# --- service report ----------------------------------------------------------------------
+
+
+class ReportRangeError(ValidationError):
+    """The report's ``from``/``to`` query: not YYYY-MM-DD, reversed, or longer than allowed."""
+
+    code = "invalid_report_range"
+    status = 400

@@ -106,6 +106,10 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Người ký không phải người kê khai (số giấy tờ tùy thân trong chứng thư số khác tờ khai)",
         "The signer is not the declarant (the certificate names another ID document)",
     ),
+    "invalid_report_range": (
+        "Khoảng thời gian của báo cáo không hợp lệ",
+        "The report's date range is not valid",
+    ),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
         "Something went wrong on our side; please try again later or call 1900 9068",
@@ -169,6 +173,11 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "password_reused": (
         "Mật khẩu mới không được trùng {count} mật khẩu gần nhất",
         "The new password must not be one of your last {count} passwords",
+    ),
+    "range_reversed": ("Ngày kết thúc (to) phải từ ngày bắt đầu (from) trở đi", "`to` must not be before `from`"),
+    "range_too_long": (
+        "Báo cáo chỉ lấy tối đa {max} ngày một lần",
+        "A report covers at most {max} days",
     ),
 }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..domain.notification import EMAIL, SMS, retry_delay
+from ..domain.service_report import notice_tally
 from .deps import Deps
 from .ports import PermanentSendError, SmsLimits, TemporarySendError
 
@@ -82,7 +83,8 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
         raise TemporarySendError(str(error), attempts) from error
     sent_at = deps.clock()
     latency = (sent_at - notice.created_at).total_seconds()
-    deps.outbox.mark_sent(notice.id, message_id, sent_at, latency)
+    # The service report's latency histogram moves in the same write that records the notice as sent.
+    deps.outbox.mark_sent(notice.id, message_id, sent_at, latency, notice_tally(latency, sent_at))
     return Delivery("sent", notice.channel, notice.kind, latency)
 
 

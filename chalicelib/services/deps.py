@@ -15,6 +15,7 @@ from .ports import (
     Outbox,
     Registry,
     Sender,
+    ServiceStats,
     SignatureVerifier,
 )
 
@@ -49,6 +50,9 @@ class Deps(Protocol):
 
     @property
     def campaign(self) -> CampaignStore: ...
+
+    @property
+    def stats(self) -> ServiceStats: ...
 
     @property
     def clock(self) -> Callable[[], datetime]: ...

@@ -3,12 +3,14 @@ brought to an office; record the cancellation and tell the person."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from ..domain import templates
 from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration, audit_event_id, contact_is_verified
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.service_report import expiry_tally
 from .deps import Deps
 
 TTL_ACTOR = "system:dynamodb-ttl"
@@ -17,7 +19,9 @@ TTL_ACTOR = "system:dynamodb-ttl"
 def handle_declaration_expiry(
     deps: Deps, declaration: Declaration, now: datetime, trace_id: str | None = None
 ) -> list[Notification]:
-    """Idempotent: a redelivered stream record records and queues nothing new."""
+    """Idempotent: a redelivered stream record records, queues and counts
+    nothing new (the audit event's id is fixed by the expiry, and its
+    conditional put, the notices and the expiry counter are one transaction)."""
     if declaration.status != AWAITING_OFFICE:
         return []
     verified = contact_is_verified(declaration)
@@ -48,6 +52,6 @@ def handle_declaration_expiry(
         office_code=declaration.office_code,
         trace_id=trace_id,
     )
-    recorded = deps.outbox.record(notices, [audit])
+    recorded = deps.outbox.record(notices, [audit], expiry_tally(replace(declaration, expires_at=expired_at)))
     deps.outbox.enqueue(recorded.to_enqueue)
     return recorded.to_enqueue

@@ -13,6 +13,7 @@ from ..domain.account import Account, Session
 from ..domain.campaign import RosterEntry, Unit, UnitTally
 from ..domain.declaration import Declaration, GuardKey
 from ..domain.notification import AuditEvent, Notification
+from ..domain.service_report import Tally
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Decision:
     audit: list[AuditEvent]
     account: Account | None = None
     account_guards: list[str] = field(default_factory=list)
+    tally: Tally | None = None  # the service report's counters, moved in the same transaction
 
 
 class CounterCodeTakenError(Exception):
@@ -69,8 +71,11 @@ class DeclarationStore(Protocol):
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
+        *,
+        tally: Tally | None = None,
     ) -> None:
-        """Put the declaration, its guards and audit events in one transaction.
+        """Put the declaration, its guards, audit events and ``tally`` (the
+        service report's counters) in one transaction.
 
         Raises ``OpenDeclarationExistsError`` when a live guard is held,
         ``AccountExistsError`` when any ``must_be_absent`` key exists,
@@ -86,16 +91,23 @@ class DeclarationStore(Protocol):
     def find_by_id_number(self, id_number: str) -> list[Declaration]: ...
 
     def receive(
-        self, before: Declaration, after: Declaration, guard_keys: list[str], audit: list[AuditEvent], *, now: datetime
+        self,
+        before: Declaration,
+        after: Declaration,
+        guard_keys: list[str],
+        audit: list[AuditEvent],
+        *,
+        now: datetime,
+        tally: Tally | None = None,
     ) -> None:
-        """Record receipt if ``before`` is still awaiting the office and not
-        expired; the open-declaration guards lose their TTL. Otherwise
-        ``ConcurrentChangeError`` and nothing is written."""
+        """Record receipt (and ``tally``) if ``before`` is still awaiting the
+        office and not expired; the open-declaration guards lose their TTL.
+        Otherwise ``ConcurrentChangeError`` and nothing is written."""
 
     def decide(self, decision: Decision) -> None:
         """Apply a decision in one transaction (the declaration's status change
         conditional on it still being received, the guards, the account when
-        approved, the notices and the audit event). ``ConcurrentChangeError``
+        approved, the notices, the audit event and the decision's tally). ``ConcurrentChangeError``
         when the status changed; ``AccountExistsError`` when the person has an account."""
 
     def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
@@ -106,8 +118,8 @@ class DeclarationStore(Protocol):
     def record_decided(self, decided: DecidedOnArrival) -> None:
         """Put a declaration decided on arrival in one transaction: the
         declaration with its final status, its guards (counter code), the
-        account and its guards when approved, the notices and the audit
-        events. ``AccountExistsError`` when the person has an account (nothing
+        account and its guards when approved, the notices, the audit events
+        and the tally. ``AccountExistsError`` when the person has an account (nothing
         written), ``CounterCodeTakenError`` when the code is taken."""
 
     def record_refusal(self, event: AuditEvent) -> None:
@@ -132,8 +144,9 @@ class SmsLimits:
 
 
 class Outbox(Protocol):
-    def record(self, notices: list[Notification], audit: list[AuditEvent]) -> Recorded:
-        """Store notices and audit events atomically; a replay stores nothing."""
+    def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
+        """Store notices, audit events and ``tally`` atomically; a replay
+        (an audit event or notice stored already) stores and counts nothing."""
 
     def enqueue(self, notices: list[Notification]) -> None: ...
 
@@ -141,7 +154,11 @@ class Outbox(Protocol):
         """Move a queued notice to ``sending``; None when another worker has it
         or it was already sent (so a redelivered message sends nothing)."""
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, now: datetime, latency: float) -> None: ...
+    def mark_sent(
+        self, notification_id: str, provider_message_id: str, now: datetime, latency: float, tally: Tally | None = None
+    ) -> None:
+        """Record the notice as sent (still ``sending``: else ``ConcurrentChangeError``)
+        and ``tally`` in one transaction, then raise the day's maximum latency."""
 
     def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None: ...
 
@@ -335,3 +352,17 @@ class DecidedOnArrival:
     audit: list[AuditEvent]
     account: Account | None = None
     account_guards: list[str] = field(default_factory=list)
+    tally: Tally | None = None
+
+
+# --- service report ---------------------------------------------------------------------
+
+
+class ServiceStats(Protocol):
+    """The service report's daily counters (``domain/service_report.py``); the
+    stores and the outbox move them in the transactions of what they count."""
+
+    def read(self, first: date, last: date) -> dict[date, dict[str, int]]:
+        """Counters of each Vietnamese day from ``first`` to ``last`` (inclusive),
+        merged over the write shards; days with none are left out. Never a Scan:
+        days x shards keys."""

@@ -36,6 +36,7 @@ from ..domain.form01 import Form01, parse_form01
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent, Notification
 from ..domain.registry_check import registry_differences
+from ..domain.service_report import status_tally
 from ..signatures.identity import check_form_signer
 from .deps import Deps
 from .issue_account import prepare_account
@@ -172,6 +173,7 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
                     audit=[arrival.audit(approved), prepared.audit],
                     account=prepared.account,
                     account_guards=prepared.guard_keys,
+                    tally=status_tally(approved),
                 )
             )
         except CounterCodeTakenError:
@@ -194,6 +196,7 @@ def _reject(deps: Deps, arrival: _Arrival, reasons: tuple[str, ...]) -> Declarat
                     guards=[counter_code_guard(rejected.code)],
                     notices=notices,
                     audit=[arrival.audit(rejected)],
+                    tally=status_tally(rejected),
                 )
             )
         except CounterCodeTakenError:

@@ -136,6 +136,8 @@ ACCESS: dict[str, FunctionAccess] = {
             "sessions": TableUse((PUT, UPDATE, DELETE, BATCH_WRITE), indexes=("by_username",)),
             # progress report: the unit keys from the listing index, then the units by batch get
             "units": TableUse((BATCH_GET,), indexes=("listing",)),
+            # service report counters: ADDs in the status-change transactions; the report's batch gets
+            "stats": TableUse((UPDATE, BATCH_GET)),
         },
         send_notices=True,
         trust_store=True,
@@ -150,6 +152,8 @@ ACCESS: dict[str, FunctionAccess] = {
             "notifications": TableUse((UPDATE,)),  # claim, mark_sent / mark_failed / mark_suppressed
             # admit_sms (transaction: two counters updated, one duplicate guard put), is_email_suppressed (get)
             "guards": TableUse((GET, PUT, UPDATE)),
+            # mark_sent: latency histogram ADDs in its transaction, then the conditional maximum
+            "stats": TableUse((UPDATE,)),
         },
         consume_notices=True,
         dead_letter_notices=True,
@@ -162,8 +166,8 @@ ACCESS: dict[str, FunctionAccess] = {
         invoked_asynchronously=True,
     ),
     "on_declaration_change": FunctionAccess(
-        purpose="DynamoDB stream (TTL deletions only): audit event and cancellation notices",
-        tables=dict(_OUTBOX_RECORD),
+        purpose="DynamoDB stream (TTL deletions only): audit event, cancellation notices, expiry counter",
+        tables={**_OUTBOX_RECORD, "stats": TableUse((UPDATE,))},  # the counter ADD in the record transaction
         send_notices=True,
         stream=StreamUse("declarations", TTL_DELETIONS, "declaration-stream-failures"),
     ),

@@ -474,6 +474,8 @@ class RegistrationStack(Stack):
             # silently hide existing items from the daily jobs.
             "BHXH_EXPIRY_SHARDS": str(settings.expiry_shards),
             "BHXH_PASSWORD_SHARDS": str(settings.password_shards),
+            # The service report reads every shard it may have written: never lower this one.
+            "BHXH_STATS_SHARDS": str(settings.stats_shards),
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         return variables

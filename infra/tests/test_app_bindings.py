@@ -97,6 +97,7 @@ def test_write_shards_are_pinned(prod: Synth) -> None:
     for variables in _variables(prod).values():
         assert variables["BHXH_EXPIRY_SHARDS"] == str(settings.expiry_shards)
         assert variables["BHXH_PASSWORD_SHARDS"] == str(settings.password_shards)
+        assert variables["BHXH_STATS_SHARDS"] == str(settings.stats_shards)
 
 
 def test_signed_channel_policy_is_explicit(prod: Synth, uat: Synth) -> None:

@@ -737,6 +737,25 @@ def _progress(client: Any, clock: FakeClock, query: str = "") -> Any:
     return _desk_get(client, f"/v1/reports/progress{query}", token)
 
 
+def _reporter(client: Any) -> str:
+    return _staff(client, "BHXH-01", REPORTER, username="0100000009")
+
+
+def _service_report(client: Any, clock: FakeClock) -> Any:
+    desk.submit(client)  # one declaration awaiting the office today (24/11)
+    response = _desk_get(client, "/v1/reports/service?from=2026-11-23&to=2026-11-24", _reporter(client))
+    body = json.loads(response.body)
+    assert [day["declarations"]["office"]["awaiting_office"] for day in body["days"]] == [0, 1]
+    return response
+
+
+def _service_report_reversed(client: Any, clock: FakeClock) -> Any:
+    return client.http.get(
+        "/v1/reports/service?from=2026-11-24&to=2026-11-23",
+        headers={"Authorization": f"Bearer {_reporter(client)}", "Accept-Language": "en"},
+    )
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -847,6 +866,8 @@ SCENARIOS = [
     Scenario("progress-csv", "GET", "/v1/reports/progress", 200, lambda c, k: _progress(c, k, "?format=csv")),
     Scenario("progress-province", "GET", "/v1/reports/progress", 200, lambda c, k: _progress(c, k, "?province=00")),
     Scenario("progress-bad-format", "GET", "/v1/reports/progress", 422, lambda c, k: _progress(c, k, "?format=xls")),
+    Scenario("service-report", "GET", "/v1/reports/service", 200, _service_report),
+    Scenario("service-report-reversed-range", "GET", "/v1/reports/service", 400, _service_report_reversed),
 ]
 
 
@@ -944,6 +965,20 @@ GATEWAY_SCENARIOS = [
         "/v1/reports/progress",
         403,
         lambda c, _: _desk_get(c, "/v1/reports/progress", _staff(c)),
+    ),
+    Scenario(
+        "service-report-without-token",
+        "GET",
+        "/v1/reports/service",
+        401,
+        lambda c, _: c.http.get("/v1/reports/service"),
+    ),
+    Scenario(
+        "service-report-as-officer",
+        "GET",
+        "/v1/reports/service",
+        403,
+        lambda c, _: _desk_get(c, "/v1/reports/service", _staff(c)),
     ),
 ]
 

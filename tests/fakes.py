@@ -25,7 +25,7 @@ from chalicelib.domain.account import (
     password_expiry_day,
 )
 from chalicelib.domain.campaign import RosterEntry, Unit, UnitTally, day_key
-from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day, vn_today
+from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
 from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
 from chalicelib.domain.notification import (
     PERMANENT_FAILURE,
@@ -518,7 +518,7 @@ class FakeAccountStore:
 
     def issued(self, usernames: list[str]) -> list[Issuance]:
         found = (self.accounts.get(username) for username in dict.fromkeys(usernames))
-        return [Issuance(a.username, vn_today(a.created_at), a.channel or "unknown") for a in found if a is not None]
+        return [Issuance.of(a.username, a.created_at, a.channel) for a in found if a is not None]
 
     def staff_of_office(self, office_code: str) -> list[Account]:
         return sorted(

@@ -31,7 +31,6 @@ from .outbox import notification_model
 from .transactions import LabelledTransaction, TransactionCancelled
 
 HOUR_SECONDS = 3600
-UNKNOWN_CHANNEL = "unknown"  # accounts issued before the channel was recorded
 
 
 def _utc(value: datetime) -> datetime:
@@ -77,12 +76,6 @@ def session_from_model(item: SessionModel) -> Session:
         province_code=item.province_code,
         password_expires_at=item.password_expires_at,
     )
-
-
-def issuance_of(username: str, created_at: datetime, channel: str | None) -> Issuance:
-    from ..domain.declaration import vn_today
-
-    return Issuance(username, vn_today(created_at), channel or UNKNOWN_CHANNEL)
 
 
 def password_shard(account: Account, temporary: bool, set_at: datetime, shards: int) -> str | None:
@@ -321,7 +314,7 @@ class DynamoAccountStore:
     def issued(self, usernames: list[str]) -> list[Issuance]:
         """One strongly consistent BatchGetItem per 100 usernames."""
         return [
-            issuance_of(item.username, item.created_at, item.channel)
+            Issuance.of(item.username, item.created_at, item.channel)
             for item in AccountModel.batch_get(
                 list(dict.fromkeys(usernames)),
                 consistent_read=True,

@@ -108,20 +108,20 @@ class DynamoCampaignStore:
         existing = {item.bhxh_code: item for item in RosterModel.batch_get(list(latest), consistent_read=True)}
         new = [entry for code, entry in latest.items() if code not in existing]
         for group in _groups(new):
-            self._add_group(group, now, outcome)
+            if self._add(group, now):
+                outcome.added.extend(entry.bhxh_code for entry in group)
+                outcome.uncounted.extend(entry.bhxh_code for entry in group)
+            else:  # someone rostered one of them meanwhile (another import): one by one
+                for entry in group:
+                    self._place(entry, now, outcome)
         for code, entry in latest.items():
-            item = existing.get(code)
-            if item is None:
-                continue
-            if item.unit_code == entry.unit_code:
-                outcome.unchanged += 1
-                if not item.registered_on:
-                    outcome.uncounted.append(code)
-            else:
-                self._move(entry, now, outcome)
+            if code in existing:
+                self._settle(existing[code], entry, now, outcome)
         return outcome
 
-    def _add_group(self, group: list[RosterEntry], now: datetime, outcome: RosterOutcome) -> None:
+    def _add(self, group: list[RosterEntry], now: datetime) -> bool:
+        """The entries and each unit's roster counter, in one transaction;
+        False when one of them is rostered already."""
         tx = LabelledTransaction(self._connection)
         for entry in group:
             tx.save(
@@ -139,54 +139,38 @@ class DynamoCampaignStore:
         try:
             tx.commit()
         except TransactionCancelled:
-            # Someone rostered one of them meanwhile (another import): one by one.
-            for entry in group:
-                self._add_one(entry, now, outcome)
-            return
-        outcome.added.extend(entry.bhxh_code for entry in group)
-        outcome.uncounted.extend(entry.bhxh_code for entry in group)
+            return False
+        return True
 
-    def _add_one(self, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
+    def _place(self, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
         for _ in range(COUNT_ATTEMPTS):
             try:
                 item = RosterModel.get(entry.bhxh_code, consistent_read=True)
             except RosterModel.DoesNotExist:
-                tx = LabelledTransaction(self._connection)
-                tx.save(
-                    "entry",
-                    RosterModel(entry.bhxh_code, unit_code=entry.unit_code, full_name=entry.full_name, rostered_at=now),
-                    condition=RosterModel.bhxh_code.does_not_exist(),
-                )
-                tx.update(
-                    "unit",
-                    UnitModel(entry.unit_code),
-                    actions=_counter_actions(0, None, None, roster=1),
-                    condition=UnitModel.unit_code.exists(),
-                )
-                try:
-                    tx.commit()
-                except TransactionCancelled:
-                    continue
-                outcome.added.append(entry.bhxh_code)
-                outcome.uncounted.append(entry.bhxh_code)
-                return
-            if item.unit_code == entry.unit_code:
-                outcome.unchanged += 1
-                if not item.registered_on:
+                if self._add([entry], now):
+                    outcome.added.append(entry.bhxh_code)
                     outcome.uncounted.append(entry.bhxh_code)
-                return
-            self._move(entry, now, outcome)
+                    return
+                continue
+            self._settle(item, entry, now, outcome)
             return
         raise ConcurrentChangeError()
+
+    def _settle(self, item: RosterModel, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
+        """A person rostered already: left alone in the same unit, moved otherwise."""
+        if item.unit_code == entry.unit_code:
+            outcome.unchanged += 1
+            if not item.registered_on:
+                outcome.uncounted.append(entry.bhxh_code)
+        else:
+            self._move(entry, now, outcome)
 
     def _move(self, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
         """To another unit, with the registration if it was counted."""
         for _ in range(COUNT_ATTEMPTS):
             item = RosterModel.get(entry.bhxh_code, consistent_read=True)
-            if item.unit_code == entry.unit_code:
-                outcome.unchanged += 1
-                if not item.registered_on:
-                    outcome.uncounted.append(entry.bhxh_code)
+            if item.unit_code == entry.unit_code:  # moved there meanwhile (another import)
+                self._settle(item, entry, now, outcome)
                 return
             counted = 1 if item.registered_on else 0
             unchanged = RosterModel.unit_code == item.unit_code

@@ -201,7 +201,7 @@ def rate_window(today: date) -> tuple[date, date]:
 
 def progress_row(tally: UnitTally, today: date) -> ProgressRow:
     unit = tally.unit
-    registered = min(tally.registered, tally.roster) if tally.roster else tally.registered
+    registered = min(tally.registered, tally.roster)
     remaining = max(tally.roster - registered, 0)
     window = tally.registered_between(*rate_window(today))
     projected = projected_completion(remaining, window, today) if tally.roster else None
@@ -259,13 +259,11 @@ class ProgressReport:
     yesterday_by_channel: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
+        first, last = rate_window(self.as_of)
         return {
             "as_of": self.as_of.isoformat(),
             "province": self.province,
-            "rate_window": {
-                "from": rate_window(self.as_of)[0].isoformat(),
-                "to": rate_window(self.as_of)[1].isoformat(),
-            },
+            "rate_window": {"from": first.isoformat(), "to": last.isoformat()},
             "units": [row.to_dict() for row in self.rows],
             "totals": self.totals.to_dict(),
             "yesterday_by_channel": dict(self.yesterday_by_channel),

@@ -126,9 +126,7 @@ def import_roster(
 def count_issued_account(deps: Deps, username: str, created_at: datetime, channel: str | None) -> str:
     """An account was issued (stream INSERT): count it if its holder is rostered.
     Redelivered records and concurrent deliveries count once."""
-    from ..domain.declaration import vn_today
-
-    return deps.campaign.count(Issuance(username, vn_today(created_at), channel or "unknown"))
+    return deps.campaign.count(Issuance.of(username, created_at, channel))
 
 
 # --- the report ------------------------------------------------------------------------

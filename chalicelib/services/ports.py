@@ -282,7 +282,15 @@ class Issuance:
     day: date
     channel: str
 
+    @classmethod
+    def of(cls, username: str, created_at: datetime, channel: str | None) -> Issuance:
+        """From an account's creation time (its Vietnamese day) and recorded channel."""
+        from ..domain.declaration import vn_today
 
+        return cls(username, vn_today(created_at), channel or UNKNOWN_CHANNEL)
+
+
+UNKNOWN_CHANNEL = "unknown"  # accounts issued before the channel was recorded
 COUNTED = "counted"
 ALREADY_COUNTED = "already_counted"
 NOT_ROSTERED = "not_rostered"

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from .api_calls import ApiCalls
+from .api_calls import ApiCalls, _operations, _service
 from .env import IN_PROCESS_AWS, patched_env
 from .report import Figure, Target, log
 
@@ -39,18 +39,6 @@ def _holder(index: int) -> Any:
         province_code="01",
         roles=(CITIZEN,),
     )
-
-
-def _dynamodb(calls: Counter[tuple[str, str]]) -> int:
-    return sum(n for (service, _), n in calls.items() if service == "dynamodb")
-
-
-def _operations(calls: list[Counter[tuple[str, str]]]) -> dict[str, int]:
-    total: Counter[str] = Counter()
-    for call in calls:
-        for (service, operation), n in call.items():
-            total[f"{service}.{operation}"] += n
-    return dict(sorted(total.items()))
 
 
 def run(quick: bool) -> list[Figure]:
@@ -139,8 +127,8 @@ def run(quick: bool) -> list[Figure]:
     )
 
     success_ms = [t * 1000 for t in times["success"]]
-    per_login = [_dynamodb(c) for c in counts["success"]]
-    per_authorize = [_dynamodb(c) for c in authorized]
+    per_login = [_service(c, "dynamodb") for c in counts["success"]]
+    per_authorize = [_service(c, "dynamodb") for c in authorized]
     unknown_median, wrong_median = statistics.median(times["unknown"]), statistics.median(times["wrong"])
     hasher = f"argon2id m={profile.memory_cost} KiB, t={profile.time_cost}, p={profile.parallelism}"
     return [

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+EVENTS = Path(__file__).resolve().parent.parent / "events"
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account
 
 REGION = "ap-southeast-1"
@@ -30,3 +33,9 @@ def drain(aws: dict[str, Any], rounds: int = 5) -> int:
 
     sqs = boto3.client("sqs", region_name=REGION)
     return sum(drain_once(deliver_notifications, sqs, aws["queue"], wait_seconds=0) for _ in range(rounds))
+
+
+def event(name: str) -> dict[str, Any]:
+    """A real-shaped Lambda event from tests/events/."""
+    data: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return data

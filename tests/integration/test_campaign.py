@@ -19,7 +19,7 @@ from chalicelib.services.campaign import import_roster, import_units
 from chalicelib.services.ports import Participant
 from tests.builders import form
 from tests.fakes import FakeClock
-from tests.integration.emulator import drain, sent_emails
+from tests.integration.emulator import drain, event, sent_emails
 from tests.integration.test_officer_desk import call, staff_token
 
 GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khánh", "Lan", "Minh", "Ngọc", "Phúc", "Quang", "Sơn", "Thảo"]
@@ -409,8 +409,5 @@ def test_digest_without_recipients_sends_nothing(campaign: Any, aws: dict[str, A
 
 def test_schedule_handler_runs_the_digest(client: Any, campaign: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BHXH_LEADERSHIP_EMAILS", "lanh.dao@baohiemxahoi.gov.vn")
-    from pathlib import Path
-
-    scheduled = json.loads((Path(__file__).parent.parent / "events" / "schedule_progress_digest.json").read_text())
-    result = client.lambda_.invoke("progress_digest_job", scheduled)
+    result = client.lambda_.invoke("progress_digest_job", event("schedule_progress_digest.json"))
     assert result.payload["emails"] == 1 and result.payload["units"] == 3

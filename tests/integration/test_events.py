@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.models import AuditModel, NotificationModel
 from tests.builders import form, other_person
 from tests.fakes import FakeClock
-from tests.integration.emulator import drain, sent_emails, sent_sms
+from tests.integration.emulator import drain, event, sent_emails, sent_sms
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
 DECLARATION_ID = "6f1c2b1e-7c1a-4b8e-9d4f-2a1b3c4d5e6f"
-
-
-def event(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
-    return data
 
 
 def submit(client: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,9 +14,7 @@ import pytest
 from chalicelib.adapters.models import NotificationModel
 from chalicelib.services.ports import PermanentSendError, TemporarySendError
 from tests.accounts import issue
-from tests.integration.emulator import drain, sent_emails, sent_sms
-
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+from tests.integration.emulator import drain, event, sent_emails, sent_sms
 
 
 class FaultySender:
@@ -154,8 +151,7 @@ def test_identical_sms_within_ten_minutes_is_suppressed(fast: Any, aws: dict[str
 
 
 def test_bounced_address_gets_no_more_email_but_sms_still_goes(client: Any, fast: Any, aws: dict[str, Any]) -> None:
-    event = json.loads((EVENTS / "ses_bounce.json").read_text())
-    client.lambda_.invoke("ses_feedback", event)
+    client.lambda_.invoke("ses_feedback", event("ses_bounce.json"))
     issue(fast)
     drain(aws)
     final = statuses()

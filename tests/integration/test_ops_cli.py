@@ -59,7 +59,7 @@ def test_run_job_by_name_and_unknown_job(aws: dict[str, Any]) -> None:
 
 
 def test_outbox_masks_recipients(client: Any, aws: dict[str, Any]) -> None:
-    from tests.integration.test_events import event
+    from tests.integration.emulator import event
 
     client.lambda_.invoke("on_declaration_change", event("dynamodb_ttl_remove.json"))
     result = runner.invoke(app, ["--stage", "test", "outbox", "--days", "400"], env={"COLUMNS": "200"})

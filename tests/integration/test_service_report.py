@@ -9,7 +9,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,8 @@ from chalicelib.services.ports import Participant
 from tests.accounts import issue
 from tests.builders import PARTICIPANT_AN, form, other_person
 from tests.fakes import FakeClock
-from tests.integration.emulator import drain
+from tests.integration.emulator import drain, event
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
 STRONG = "Cây tre xanh bên dòng sông quê"
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 10:00 on Tuesday 24/11 in Vietnam (a holiday: due dates 27/11)
 REPORT = "/v1/reports/service"
@@ -131,11 +129,11 @@ def ttl_removal(declaration_id: str) -> dict[str, Any]:
     item = boto3.client("dynamodb", region_name="ap-southeast-1").get_item(
         TableName=DeclarationModel.Meta.table_name, Key={"id": {"S": declaration_id}}
     )["Item"]
-    event: dict[str, Any] = json.loads((EVENTS / "dynamodb_ttl_remove.json").read_text(encoding="utf-8"))
-    record = event["Records"][0]
+    removal = event("dynamodb_ttl_remove.json")
+    record = removal["Records"][0]
     record["dynamodb"]["Keys"] = {"id": {"S": declaration_id}}
     record["dynamodb"]["OldImage"] = item
-    return event
+    return removal
 
 
 def test_the_report_counts_what_happened_exactly(

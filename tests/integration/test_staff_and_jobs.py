@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
@@ -13,9 +11,8 @@ from chalicelib.adapters.models import AccountModel
 from ops.cli import app as ops_app
 from tests.accounts import issue
 from tests.fakes import FakeClock
-from tests.integration.emulator import drain, sent_sms
+from tests.integration.emulator import drain, event, sent_sms
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
 runner = CliRunner()
 
 
@@ -90,18 +87,18 @@ def test_password_age_job_reminds_and_never_twice(
         set_real_password(container, username, set_at + timedelta(days=7 * index))
     drain(aws)
     before = len(sent_sms())
-    event = json.loads((EVENTS / "schedule_office_reminders.json").read_text())
+    scheduled = event("schedule_office_reminders.json")
 
     clock.now = datetime(2026, 11, 17, 1, 0, tzinfo=UTC)  # 14 days before the first expiry
-    report = client.lambda_.invoke("password_age_job", event).payload
+    report = client.lambda_.invoke("password_age_job", scheduled).payload
     assert report["by_kind"] == {"password_reminder_14d": 2}  # SMS and email of account 1
-    assert client.lambda_.invoke("password_age_job", event).payload["queued"] == 0
+    assert client.lambda_.invoke("password_age_job", scheduled).payload["queued"] == 0
     drain(aws)
     assert len(sent_sms()) == before + 1
 
     # 1 December: the first expires, the second is 7 days away, the third 14.
     clock.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-    report = client.lambda_.invoke("password_age_job", event).payload
+    report = client.lambda_.invoke("password_age_job", scheduled).payload
     assert report["by_kind"] == {"password_expired": 2, "password_reminder_7d": 2, "password_reminder_14d": 2}
     drain(aws)
     texts = [text for _, text in sent_sms()[before:]]

@@ -177,7 +177,7 @@ def ses_feedback(event: SNSEvent) -> None:
     from chalicelib.services.email_feedback import handle_ses_feedback
 
     deps = container()
-    suppressed = handle_ses_feedback(deps, event.message, deps.clock())
+    suppressed = handle_ses_feedback(deps, event.message)
     if suppressed:
         metrics.add_metric(name="EmailAddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
     flush_metrics()
@@ -233,7 +233,8 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, An
     from chalicelib.services.sign_in import authorize
 
     deps = container()
-    session = authorize(deps, auth_request.token, deps.clock())
+    now = deps.clock()
+    session = authorize(deps, auth_request.token, now)
     if session is None:
         # An explicit Deny: an Allow with no resources is not refused everywhere.
         return {
@@ -246,7 +247,7 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, An
             },
             "context": {},
         }
-    restricted = session.is_restricted(deps.clock())
+    restricted = session.is_restricted(now)
     allowed = allowed_routes(session.roles, restricted)
     routes: list[str | AuthRoute] = [AuthRoute(path, list(methods)) for path, methods in allowed.items()]
     return AuthResponse(

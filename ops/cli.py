@@ -249,7 +249,8 @@ def sla_command(
     days: Annotated[int, typer.Option(help="Days back from today (UTC), today included")] = 1,
 ) -> None:
     """Decision-to-provider latency of sent notices: p50, p99 and max against the 15-minute limit."""
-    from chalicelib.services.notice_sla import LEGAL_LIMIT_SECONDS, sla_report
+    from chalicelib.domain.service_report import LEGAL_LIMIT_SECONDS
+    from chalicelib.services.notice_sla import sla_report
 
     report = sla_report(_deps(), datetime.now(UTC).date(), days)
     table = Table("notices sent", "p50 (s)", "p99 (s)", "max (s)", "over 15 min", "not sent (failed/suppressed)")

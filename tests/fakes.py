@@ -307,7 +307,7 @@ class FakeOutbox:
         stored = self.stored.get(notification_id)
         return stored.notice if stored else None
 
-    def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None:
+    def mark_suppressed(self, notification_id: str, reason: str) -> None:
         stored = self.stored[notification_id]
         stored.notice = replace(stored.notice, secret=None)
         self._set(notification_id, status=SUPPRESSED, error=reason)
@@ -330,7 +330,7 @@ class FakeOutbox:
     def is_email_suppressed(self, address: str) -> bool:
         return address.lower() in self.suppressed_emails
 
-    def suppress_email(self, address: str, reason: str, now: datetime) -> None:
+    def suppress_email(self, address: str, reason: str) -> None:
         self.suppressed_emails.add(address.lower())
 
     def delay_retry(self, receipt_handle: str, seconds: int) -> None:

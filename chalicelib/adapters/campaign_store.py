@@ -14,7 +14,6 @@ it, so a counter is never ahead of or behind the people it counts:
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
@@ -32,8 +31,6 @@ from ..services.ports import (
 )
 from .models import RosterModel, UnitModel
 from .transactions import LabelledTransaction, TransactionCancelled
-
-log = logging.getLogger(__name__)
 
 LISTING = "unit"
 MAX_TRANSACTION_ITEMS = 100
@@ -163,15 +160,17 @@ class DynamoCampaignStore:
             if not item.registered_on:
                 outcome.uncounted.append(entry.bhxh_code)
         else:
-            self._move(entry, now, outcome)
+            self._move(item, entry, now, outcome)
 
-    def _move(self, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
-        """To another unit, with the registration if it was counted."""
-        for _ in range(COUNT_ATTEMPTS):
-            item = RosterModel.get(entry.bhxh_code, consistent_read=True)
-            if item.unit_code == entry.unit_code:  # moved there meanwhile (another import)
-                self._settle(item, entry, now, outcome)
-                return
+    def _move(self, item: RosterModel, entry: RosterEntry, now: datetime, outcome: RosterOutcome) -> None:
+        """To another unit, with the registration if it was counted (``item``:
+        the entry as read; read again after a lost race)."""
+        for attempt in range(COUNT_ATTEMPTS):
+            if attempt:
+                item = RosterModel.get(entry.bhxh_code, consistent_read=True)
+                if item.unit_code == entry.unit_code:  # moved there meanwhile (another import)
+                    self._settle(item, entry, now, outcome)
+                    return
             counted = 1 if item.registered_on else 0
             unchanged = RosterModel.unit_code == item.unit_code
             unchanged &= (

@@ -172,7 +172,7 @@ class DynamoSqsOutbox:
         if tally is not None:
             self._stats.raise_max(tally)
 
-    def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None:
+    def mark_suppressed(self, notification_id: str, reason: str) -> None:
         NotificationModel(notification_id).update(
             actions=[
                 NotificationModel.status.set(SUPPRESSED),
@@ -225,7 +225,7 @@ class DynamoSqsOutbox:
             return False
         return True
 
-    def suppress_email(self, address: str, reason: str, now: datetime) -> None:
+    def suppress_email(self, address: str, reason: str) -> None:
         GuardModel(f"suppressed#email#{address.lower()}", owner=reason[:100]).save()
 
     def delay_retry(self, receipt_handle: str, seconds: int) -> None:

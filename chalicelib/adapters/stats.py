@@ -67,10 +67,6 @@ class DynamoServiceStats:
         # Per process, per day: a latency some shard is known to hold at least (skips useless writes).
         self._known_max: dict[date, int] = {}
 
-    @property
-    def shards(self) -> int:
-        return self._shards
-
     def _key(self, day: date) -> str:
         return stats_key(day, self._draw(self._shards))
 

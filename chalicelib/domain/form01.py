@@ -123,7 +123,8 @@ def _name(errors: list[FieldError], value: Any) -> str:
     return text
 
 
-def _date(errors: list[FieldError], name: str, value: Any) -> date | None:
+def iso_date(errors: list[FieldError], name: str, value: Any) -> date | None:
+    """Exactly ``YYYY-MM-DD`` (else an ``invalid_date`` or ``invalid_type`` error, and None)."""
     if not isinstance(value, str):
         errors.append(FieldError(name, "invalid_type", {"expected": "string"}))
         return None
@@ -231,7 +232,7 @@ def _id_document(
                 errors.append(FieldError("id_document.number", problem))
     issued_on = None
     if value.get("issued_on") is not None:
-        issued_on = _date(errors, "id_document.issued_on", value["issued_on"])
+        issued_on = iso_date(errors, "id_document.issued_on", value["issued_on"])
         if issued_on is not None and (issued_on > today or (dob is not None and issued_on < dob)):
             errors.append(FieldError("id_document.issued_on", "date_out_of_range"))
     issued_by = ""
@@ -262,7 +263,7 @@ def parse_form01(data: Any, *, today: date) -> Form01:
 
     dob = None
     if "date_of_birth" in values:
-        dob = _date(errors, "date_of_birth", values["date_of_birth"])
+        dob = iso_date(errors, "date_of_birth", values["date_of_birth"])
         if dob is not None and not (EARLIEST_BIRTH <= dob < today):
             errors.append(FieldError("date_of_birth", "date_out_of_range"))
             dob = None

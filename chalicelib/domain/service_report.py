@@ -57,6 +57,7 @@ from .declaration import (
     vn_today,
 )
 from .errors import FieldError, ReportRangeError
+from .form01 import iso_date
 
 LEGAL_LIMIT_SECONDS = 15 * 60  # a notice at most 15 minutes after the decision
 LEGAL_LIMIT_MS = LEGAL_LIMIT_SECONDS * 1000
@@ -230,22 +231,11 @@ def merge_counters(items: Iterable[Mapping[str, int]]) -> dict[str, int]:
 
 # --- the range asked for -------------------------------------------------------------------
 
-ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 RANGE_FIELDS = ("from", "to")
 
 
 def _day(errors: list[FieldError], name: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    # Exactly YYYY-MM-DD: Python's fromisoformat also takes 20261125 and week dates.
-    if not ISO_DAY.fullmatch(value):
-        errors.append(FieldError(name, "invalid_date"))
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append(FieldError(name, "invalid_date"))
-        return None
+    return None if value is None else iso_date(errors, name, value)
 
 
 def report_range(query: Mapping[str, str], today: date) -> tuple[date, date]:

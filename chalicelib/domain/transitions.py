@@ -24,7 +24,6 @@ from .errors import (
 RECEIVE = "receive"
 APPROVE = "approve"
 REJECT = "reject"
-ACTIONS = (RECEIVE, APPROVE, REJECT)
 
 
 def check(declaration: Declaration, action: str, now: datetime, office_code: str | None) -> None:

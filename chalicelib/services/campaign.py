@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from ..domain import templates
 from ..domain.campaign import (
+    CENTRAL,
     CHANNELS,
     ProgressReport,
     RosterEntry,
@@ -133,7 +134,7 @@ def count_issued_account(deps: Deps, username: str, created_at: datetime, channe
 
 
 def campaign_progress(deps: Deps, today: date, province: str | None = None) -> ProgressReport:
-    if province is not None and province != "00" and province not in PROVINCES:
+    if province is not None and province != CENTRAL and province not in PROVINCES:
         raise ValidationError([FieldError("province", "invalid_code")])
     return progress_report(deps.campaign.tallies(province), today, province)
 

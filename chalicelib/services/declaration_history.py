@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .deps import Deps
-from .officer_desk import load
+from .officer_desk import MAX_ID, load
 
 
 def declaration_history(deps: Deps, declaration_id: str) -> list[dict[str, Any]]:
-    events = deps.declarations.history(declaration_id) if 0 < len(declaration_id) <= 64 else []
+    events = deps.declarations.history(declaration_id) if 0 < len(declaration_id) <= MAX_ID else []
     if not events:
         load(deps, declaration_id)  # 404 for an unknown id (a lapsed one keeps its history)
     return [

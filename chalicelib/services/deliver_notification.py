@@ -64,10 +64,10 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
     if notice.channel == SMS and attempts == 1:
         refused = deps.outbox.admit_sms(notice, now, _limits(deps))
         if refused:
-            deps.outbox.mark_suppressed(notice.id, refused, now)
+            deps.outbox.mark_suppressed(notice.id, refused)
             return Delivery("suppressed", notice.channel, notice.kind, reason=refused)
     if notice.channel == EMAIL and deps.outbox.is_email_suppressed(notice.recipient):
-        deps.outbox.mark_suppressed(notice.id, "email_suppressed", now)
+        deps.outbox.mark_suppressed(notice.id, "email_suppressed")
         return Delivery("suppressed", notice.channel, notice.kind, reason="email_suppressed")
     text, html = notice.rendered()
     try:

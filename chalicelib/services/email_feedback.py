@@ -5,7 +5,6 @@ does the same)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from .deps import Deps
@@ -24,7 +23,7 @@ def _addresses(feedback: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
-def handle_ses_feedback(deps: Deps, message: str, now: datetime) -> int:
+def handle_ses_feedback(deps: Deps, message: str) -> int:
     """Returns how many addresses were suppressed; ignores what it cannot read."""
     try:
         feedback = json.loads(message)
@@ -35,6 +34,6 @@ def handle_ses_feedback(deps: Deps, message: str, now: datetime) -> int:
     count = 0
     for address, reason in _addresses(feedback):
         if isinstance(address, str) and "@" in address and len(address) <= 254:
-            deps.outbox.suppress_email(address.strip(), reason, now)
+            deps.outbox.suppress_email(address.strip(), reason)
             count += 1
     return count

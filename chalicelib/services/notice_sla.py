@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-LEGAL_LIMIT_SECONDS = 15 * 60
+from ..domain.service_report import LEGAL_LIMIT_SECONDS
 
 
 @dataclass(frozen=True)

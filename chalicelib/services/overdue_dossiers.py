@@ -55,7 +55,7 @@ def send_overdue_digest(deps: Deps, as_of: date, now: datetime) -> DigestReport:
             report.due_tomorrow += len(soon)
             if not overdue and not soon:
                 continue
-            mail = templates.overdue_digest_email(office.name, as_of, [(c, d) for c, d in overdue if d], soon)
+            mail = templates.overdue_digest_email(office.name, as_of, overdue, soon)
             for staff in deps.accounts.staff_of_office(office.office_code):
                 if SUPERVISOR not in staff.roles or not staff.email:
                     continue

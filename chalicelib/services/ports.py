@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..domain.account import Account, Session
-from ..domain.campaign import RosterEntry, Unit, UnitTally
 from ..domain.declaration import Declaration, GuardKey
 from ..domain.notification import AuditEvent, Notification
-from ..domain.service_report import Tally
+
+if TYPE_CHECKING:  # annotations only: kept off the cold start
+    from ..domain.campaign import RosterEntry, Unit, UnitTally
+    from ..domain.service_report import Tally
 
 
 @dataclass(frozen=True)
@@ -160,14 +162,14 @@ class Outbox(Protocol):
         """Record the notice as sent (still ``sending``: else ``ConcurrentChangeError``)
         and ``tally`` in one transaction, then raise the day's maximum latency."""
 
-    def mark_suppressed(self, notification_id: str, reason: str, now: datetime) -> None: ...
+    def mark_suppressed(self, notification_id: str, reason: str) -> None: ...
 
     def admit_sms(self, notice: Notification, now: datetime, limits: SmsLimits) -> str | None:
         """None when the SMS may go; otherwise why not (hourly_limit, daily_limit, duplicate)."""
 
     def is_email_suppressed(self, address: str) -> bool: ...
 
-    def suppress_email(self, address: str, reason: str, now: datetime) -> None: ...
+    def suppress_email(self, address: str, reason: str) -> None: ...
 
     def delay_retry(self, receipt_handle: str, seconds: int) -> None: ...
 

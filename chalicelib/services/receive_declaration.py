@@ -14,6 +14,7 @@ from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import ID_DOCUMENT_TYPES
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import Difference, registry_differences
+from ..domain.request_fields import string_fields
 from ..domain.service_report import status_tally
 from ..domain.transitions import RECEIVE, check
 from ..domain.working_days import due_date
@@ -25,19 +26,11 @@ FIELDS = ("document_type", "document_number")
 
 
 def _parse(body: Any) -> tuple[str, str]:
-    if not isinstance(body, dict):
-        raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
-    errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in FIELDS]
-    for key in FIELDS:
-        if body.get(key) is None:
-            errors.append(FieldError(key, "required"))
-        elif not isinstance(body[key], str):
-            errors.append(FieldError(key, "invalid_type", {"expected": "string"}))
-    if not errors and body["document_type"] not in ID_DOCUMENT_TYPES:
-        errors.append(FieldError("document_type", "invalid_choice", {"choices": ", ".join(ID_DOCUMENT_TYPES)}))
-    if errors:
-        raise ValidationError(errors)
-    return str(body["document_type"]), "".join(str(body["document_number"]).split()).upper()[:32]
+    values = string_fields(body, FIELDS)
+    if values["document_type"] not in ID_DOCUMENT_TYPES:
+        choices = {"choices": ", ".join(ID_DOCUMENT_TYPES)}
+        raise ValidationError([FieldError("document_type", "invalid_choice", choices)])
+    return values["document_type"], "".join(values["document_number"].split()).upper()[:32]
 
 
 def receive_declaration(

@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
 
+from ..domain.account import Account
 from ..domain.declaration import (
     RECEIVED,
     Declaration,
@@ -19,11 +20,13 @@ from ..domain.declaration import (
 )
 from ..domain.errors import AccountExistsError, OpenDeclarationExistsError
 from ..domain.form01 import Form01
-from ..domain.notification import AuditEvent
+from ..domain.notification import AuditEvent, Notification
 from ..domain.service_report import Tally
 from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, DecidedOnArrival, Decision
+from .account_store import account_model
 from .audit import audit_model
-from .models import AccountModel, AuditModel, DeclarationModel, GuardModel
+from .models import AccountModel, AuditModel, DeclarationModel, GuardModel, NotificationModel
+from .outbox import notification_model
 from .stats import DynamoServiceStats
 from .transactions import LabelledTransaction, TransactionCancelled
 
@@ -213,11 +216,31 @@ class DynamoDeclarationStore:
         except TransactionCancelled as cancelled:
             raise ConcurrentChangeError() from cancelled
 
-    def decide(self, decision: Decision) -> None:
-        from .account_store import account_model
-        from .models import NotificationModel
-        from .outbox import notification_model
+    def _add_decision_writes(
+        self,
+        tx: LabelledTransaction,
+        account: Account | None,
+        account_guards: list[str],
+        notices: list[Notification],
+        audit: list[AuditEvent],
+    ) -> None:
+        """What every decision writes beside the declaration: the account and its
+        guards (on approval), the notices and the audit events."""
+        if account is not None:
+            tx.save(
+                "account",
+                account_model(account, self._password_shards),
+                condition=AccountModel.username.does_not_exist(),
+            )
+            for key in account_guards:
+                owner = GuardModel(key, owner=account.username)
+                tx.save("account_guard", owner, condition=GuardModel.key.does_not_exist())
+        for notice in notices:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        for event in audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
 
+    def decide(self, decision: Decision) -> None:
         after = decision.after
         if not (after.decided_at and after.decided_by):
             raise ValueError("a decision names when and by whom")
@@ -238,19 +261,7 @@ class DynamoDeclarationStore:
         self._stats.add_to(tx, decision.tally)
         for key in decision.open_guards:
             tx.delete("guard", GuardModel(key), condition=GuardModel.owner == after.id)
-        if decision.account is not None:
-            tx.save(
-                "account",
-                account_model(decision.account, self._password_shards),
-                condition=AccountModel.username.does_not_exist(),
-            )
-            for key in decision.account_guards:
-                owner = GuardModel(key, owner=decision.account.username)
-                tx.save("account_guard", owner, condition=GuardModel.key.does_not_exist())
-        for notice in decision.notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
-        for event in decision.audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        self._add_decision_writes(tx, decision.account, decision.account_guards, decision.notices, decision.audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -264,10 +275,6 @@ class DynamoDeclarationStore:
             raise ConcurrentChangeError() from cancelled
 
     def record_decided(self, decided: DecidedOnArrival) -> None:
-        from .account_store import account_model
-        from .models import NotificationModel
-        from .outbox import notification_model
-
         declaration = decided.declaration
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
@@ -278,22 +285,7 @@ class DynamoDeclarationStore:
                 GuardModel(guard.key, owner=declaration.id, expires_at=_utc(guard.expires_at)),
                 condition=GuardModel.key.does_not_exist(),
             )
-        if decided.account is not None:
-            tx.save(
-                "account",
-                account_model(decided.account, self._password_shards),
-                condition=AccountModel.username.does_not_exist(),
-            )
-            for key in decided.account_guards:
-                tx.save(
-                    "account_guard",
-                    GuardModel(key, owner=decided.account.username),
-                    condition=GuardModel.key.does_not_exist(),
-                )
-        for notice in decided.notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
-        for event in decided.audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        self._add_decision_writes(tx, decided.account, decided.account_guards, decided.notices, decided.audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

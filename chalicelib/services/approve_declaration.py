@@ -7,15 +7,14 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from ..domain.account import CITIZEN, AccountHolder
-from ..domain.declaration import APPROVED, Declaration, audit_event_id, identity_key, open_declaration_guards
+from ..domain.declaration import APPROVED, Declaration, audit_event_id, open_declaration_guards
 from ..domain.errors import RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
 from ..domain.service_report import status_tally
 from ..domain.transitions import APPROVE, check
 from .deps import Deps
-from .issue_account import prepare_account
+from .issue_account import citizen_holder, prepare_account
 from .officer_desk import Officer, explain_lost_race, load
 from .ports import ConcurrentChangeError, Decision
 
@@ -31,18 +30,9 @@ def approve_declaration(
     differences = registry_differences(form, asdict(participant) if participant else None)
     if differences:
         raise RegistryMismatchError([d.to_dict() for d in differences])
-    holder = AccountHolder(
-        username=form.bhxh_code,
-        full_name=form.full_name,
-        phone=form.phone,
-        email=form.email,
-        identity_key=identity_key(form),
-        province_code=participant.province_code if participant else None,
-        roles=(CITIZEN,),
-    )
     prepared = prepare_account(
         deps,
-        holder,
+        citizen_holder(form, participant),
         now=now,
         source=f"declaration#{declaration.id}",
         actor=officer.username,

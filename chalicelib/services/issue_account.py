@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import templates
-from ..domain.account import Account, AccountHolder
-from ..domain.declaration import audit_event_id
+from ..domain.account import CITIZEN, Account, AccountHolder
+from ..domain.declaration import audit_event_id, identity_key
+from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification, notices_for
 from ..domain.passwords import new_temporary_password
 from .deps import Deps
+from .ports import Participant
 
 ACTIVE = "active"
 
@@ -21,6 +23,19 @@ class Issued:
     account: Account
     temporary_password: str
     notices: list[Notification]
+
+
+def citizen_holder(form: Form01, participant: Participant | None) -> AccountHolder:
+    """The declarant of an approved Form 01 (province from the BHXH registry)."""
+    return AccountHolder(
+        username=form.bhxh_code,
+        full_name=form.full_name,
+        phone=form.phone,
+        email=form.email,
+        identity_key=identity_key(form),
+        province_code=participant.province_code if participant else None,
+        roles=(CITIZEN,),
+    )
 
 
 def account_guards(holder: AccountHolder) -> list[str]:

@@ -19,7 +19,6 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from ..domain.account import CITIZEN, AccountHolder
 from ..domain.declaration import (
     APPROVED,
     CHANNEL_SIGNED,
@@ -27,7 +26,6 @@ from ..domain.declaration import (
     Declaration,
     audit_event_id,
     counter_code_guard,
-    identity_key,
     new_signed_declaration,
     vn_today,
 )
@@ -39,7 +37,7 @@ from ..domain.registry_check import registry_differences
 from ..domain.service_report import status_tally
 from ..signatures.identity import check_form_signer
 from .deps import Deps
-from .issue_account import prepare_account
+from .issue_account import citizen_holder, prepare_account
 from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, VerifiedSignature
 from .reject_declaration import rejection_notices
 
@@ -144,18 +142,9 @@ class _Arrival:
 def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
     """The approved declaration, or None when the person has an account already."""
     form = arrival.form
-    holder = AccountHolder(
-        username=form.bhxh_code,
-        full_name=form.full_name,
-        phone=form.phone,
-        email=form.email,
-        identity_key=identity_key(form),
-        province_code=arrival.participant.province_code if arrival.participant else None,
-        roles=(CITIZEN,),
-    )
     prepared = prepare_account(
         deps,
-        holder,
+        citizen_holder(form, arrival.participant),
         now=arrival.now,
         source=f"declaration#{arrival.declaration_id}",
         actor=ACTOR,

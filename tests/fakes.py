@@ -39,7 +39,7 @@ from chalicelib.domain.notification import (
     sms_fingerprint,
 )
 from chalicelib.domain.passwords import Hasher
-from chalicelib.domain.service_report import LATENCY_MAX, Tally, days_of
+from chalicelib.domain.service_report import LATENCY_MAX, Tally, days_of, status_tally
 from chalicelib.services.ports import (
     ALREADY_COUNTED,
     COUNTED,
@@ -106,8 +106,6 @@ class FakeDeclarationStore:
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
-        *,
-        tally: Tally | None = None,
     ) -> None:
         with self._lock:
             if any(key in self.guards for key in must_be_absent):
@@ -127,7 +125,7 @@ class FakeDeclarationStore:
             for guard in guards:
                 self.guards[guard.key] = _Guard(declaration.id, guard.expires_at)
             self.audit.extend(audit)
-            self.stats.apply(tally)
+            self.stats.apply(status_tally(declaration))
 
     def get(self, declaration_id: str) -> Declaration | None:
         return self.items.get(declaration_id)
@@ -152,7 +150,6 @@ class FakeDeclarationStore:
         audit: list[AuditEvent],
         *,
         now: datetime,
-        tally: Tally | None = None,
     ) -> None:
         with self._lock:
             current = self.items.get(before.id)
@@ -163,7 +160,7 @@ class FakeDeclarationStore:
                 if key in self.guards and self.guards[key].owner == before.id:
                     self.guards[key] = _Guard(before.id, None)
             self.audit.extend(audit)
-            self.stats.apply(tally)
+            self.stats.apply(status_tally(after))
 
     def decide(self, decision: Decision) -> None:
         with self._lock:
@@ -185,7 +182,7 @@ class FakeDeclarationStore:
             if self.outbox is not None:
                 self.outbox.record(decision.notices, [])
             self.audit.extend(decision.audit)
-            self.stats.apply(decision.tally)
+            self.stats.apply(status_tally(decision.after))
 
     def record_decided(self, decided: DecidedOnArrival) -> None:
         with self._lock:
@@ -210,7 +207,7 @@ class FakeDeclarationStore:
             if self.outbox is not None:
                 self.outbox.record(decided.notices, [])
             self.audit.extend(decided.audit)
-            self.stats.apply(decided.tally)
+            self.stats.apply(status_tally(decided.declaration))
 
     def record_refusal(self, event: AuditEvent) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from ..domain.declaration import (
 from ..domain.errors import AccountExistsError, OpenDeclarationExistsError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification
-from ..domain.service_report import Tally
+from ..domain.service_report import status_tally
 from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, DecidedOnArrival, Decision
 from .account_store import account_model
 from .audit import audit_model
@@ -103,8 +103,8 @@ def from_model(item: DeclarationModel) -> Declaration:
 
 
 class DynamoDeclarationStore:
-    """Every status change is one transaction, the service report's counters
-    (``tally``) included, so a change that is not written counts nothing."""
+    """Every status change is one transaction, the service report's counters of
+    the new status included, so a change that is not written counts nothing."""
 
     def __init__(
         self, connection: Connection, shards: int, password_shards: int = 16, *, stats: DynamoServiceStats
@@ -121,12 +121,10 @@ class DynamoDeclarationStore:
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
-        *,
-        tally: Tally | None = None,
     ) -> None:
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
-        self._stats.add_to(tx, tally)
+        self._stats.add_to(tx, status_tally(declaration))
         for event in audit:
             tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
         for guard in guards:
@@ -181,7 +179,6 @@ class DynamoDeclarationStore:
         audit: list[AuditEvent],
         *,
         now: datetime,
-        tally: Tally | None = None,
     ) -> None:
         if not (after.received_at and after.received_office and after.received_by and after.due_by):
             raise ValueError("a received declaration names when, where, by whom and its due date")
@@ -201,7 +198,7 @@ class DynamoDeclarationStore:
             ],
             condition=(DeclarationModel.status == before.status) & (DeclarationModel.expires_at > _utc(now)),
         )
-        self._stats.add_to(tx, tally)
+        self._stats.add_to(tx, status_tally(after))
         for key in guard_keys:
             tx.update(
                 "guard",
@@ -258,7 +255,7 @@ class DynamoDeclarationStore:
             ],
             condition=DeclarationModel.status == decision.before.status,
         )
-        self._stats.add_to(tx, decision.tally)
+        self._stats.add_to(tx, status_tally(after))
         for key in decision.open_guards:
             tx.delete("guard", GuardModel(key), condition=GuardModel.owner == after.id)
         self._add_decision_writes(tx, decision.account, decision.account_guards, decision.notices, decision.audit)
@@ -278,7 +275,7 @@ class DynamoDeclarationStore:
         declaration = decided.declaration
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
-        self._stats.add_to(tx, decided.tally)
+        self._stats.add_to(tx, status_tally(declaration))
         for guard in decided.guards:
             tx.save(
                 "code" if guard.key.startswith("code#") else "guard",

@@ -11,7 +11,6 @@ from ..domain.declaration import APPROVED, Declaration, audit_event_id, open_dec
 from ..domain.errors import RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
-from ..domain.service_report import status_tally
 from ..domain.transitions import APPROVE, check
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
@@ -59,7 +58,6 @@ def approve_declaration(
         audit=[audit, prepared.audit],
         account=prepared.account,
         account_guards=prepared.guard_keys,
-        tally=status_tally(approved),
     )
     try:
         deps.declarations.decide(decision)

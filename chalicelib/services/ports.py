@@ -58,7 +58,6 @@ class Decision:
     audit: list[AuditEvent]
     account: Account | None = None
     account_guards: list[str] = field(default_factory=list)
-    tally: Tally | None = None  # the service report's counters, moved in the same transaction
 
 
 class CounterCodeTakenError(Exception):
@@ -73,11 +72,9 @@ class DeclarationStore(Protocol):
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
-        *,
-        tally: Tally | None = None,
     ) -> None:
-        """Put the declaration, its guards, audit events and ``tally`` (the
-        service report's counters) in one transaction.
+        """Put the declaration, its guards, audit events and the service
+        report's counters of its status in one transaction.
 
         Raises ``OpenDeclarationExistsError`` when a live guard is held,
         ``AccountExistsError`` when any ``must_be_absent`` key exists,
@@ -100,9 +97,8 @@ class DeclarationStore(Protocol):
         audit: list[AuditEvent],
         *,
         now: datetime,
-        tally: Tally | None = None,
     ) -> None:
-        """Record receipt (and ``tally``) if ``before`` is still awaiting the
+        """Record receipt (and count it for the service report) if ``before`` is still awaiting the
         office and not expired; the open-declaration guards lose their TTL.
         Otherwise ``ConcurrentChangeError`` and nothing is written."""
 
@@ -362,7 +358,6 @@ class DecidedOnArrival:
     audit: list[AuditEvent]
     account: Account | None = None
     account_guards: list[str] = field(default_factory=list)
-    tally: Tally | None = None
 
 
 # --- service report ---------------------------------------------------------------------

@@ -15,7 +15,6 @@ from ..domain.identifiers import ID_DOCUMENT_TYPES
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import Difference, registry_differences
 from ..domain.request_fields import string_fields
-from ..domain.service_report import status_tally
 from ..domain.transitions import RECEIVE, check
 from ..domain.working_days import due_date
 from .deps import Deps
@@ -70,7 +69,7 @@ def receive_declaration(
     )
     guards = [guard.key for guard in open_declaration_guards(declaration)]
     try:
-        deps.declarations.receive(declaration, received, guards, [audit], now=now, tally=status_tally(received))
+        deps.declarations.receive(declaration, received, guards, [audit], now=now)
     except ConcurrentChangeError as error:
         raise explain_lost_race(deps, declaration_id, RECEIVE, now, office) from error
     return received, registry_differences(received.form, received.registry)

@@ -14,7 +14,6 @@ from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, Notification, notices_for
 from ..domain.rejection_reasons import MAX_NOTE, REASONS, describe
-from ..domain.service_report import status_tally
 from ..domain.transitions import REJECT, check
 from .deps import Deps
 from .officer_desk import Officer, explain_lost_race, load
@@ -111,7 +110,6 @@ def reject_declaration(
         open_guards=[guard.key for guard in open_declaration_guards(declaration)],
         notices=notices,
         audit=[audit],
-        tally=status_tally(rejected),
     )
     try:
         deps.declarations.decide(decision)

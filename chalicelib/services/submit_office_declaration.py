@@ -22,7 +22,6 @@ from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent
-from ..domain.service_report import status_tally
 from .deps import Deps
 from .ports import CounterCodeTakenError, Office
 
@@ -64,7 +63,6 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
                 account_guard_keys(form),
                 [audit],
                 now,
-                tally=status_tally(declaration),
             )
         except CounterCodeTakenError:
             continue

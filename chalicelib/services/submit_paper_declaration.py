@@ -21,7 +21,6 @@ from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent
-from ..domain.service_report import status_tally
 from ..domain.working_days import due_date
 from .deps import Deps
 from .officer_desk import Officer
@@ -68,7 +67,6 @@ def submit_paper_declaration(
                 account_guard_keys(form),
                 [audit],
                 now,
-                tally=status_tally(declaration),
             )
         except CounterCodeTakenError:
             continue

@@ -34,7 +34,6 @@ from ..domain.form01 import Form01, parse_form01
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent, Notification
 from ..domain.registry_check import registry_differences
-from ..domain.service_report import status_tally
 from ..signatures.identity import check_form_signer
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
@@ -162,7 +161,6 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
                     audit=[arrival.audit(approved), prepared.audit],
                     account=prepared.account,
                     account_guards=prepared.guard_keys,
-                    tally=status_tally(approved),
                 )
             )
         except CounterCodeTakenError:
@@ -185,7 +183,6 @@ def _reject(deps: Deps, arrival: _Arrival, reasons: tuple[str, ...]) -> Declarat
                     guards=[counter_code_guard(rejected.code)],
                     notices=notices,
                     audit=[arrival.audit(rejected)],
-                    tally=status_tally(rejected),
                 )
             )
         except CounterCodeTakenError:

@@ -26,7 +26,7 @@ from chalicelib.domain.declaration import (
 from chalicelib.domain.errors import OpenDeclarationExistsError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
-from chalicelib.domain.service_report import Tally, notice_tally, status_tally
+from chalicelib.domain.service_report import Tally, notice_tally
 from chalicelib.services.ports import ConcurrentChangeError, Decision
 from tests.builders import form, other_person
 from tests.fakes import FakeDeps
@@ -53,7 +53,6 @@ def submit(store: Any, did: str = "d-1", code: str = "K7PQ3M9X", body: dict[str,
         account_guard_keys(item.form),
         [audit],
         NOW,
-        tally=status_tally(item),
     )
     return item
 
@@ -70,12 +69,10 @@ def test_a_decision_counts_once_and_a_lost_race_not_at_all(deps: Any) -> None:
     paper = new_paper_declaration(
         FORM, declaration_id="p-1", code="PPPP2222", now=NOW, officer="o", office_code="BHXH-01", due_by=DAY
     )
-    deps.declarations.create(paper, [], [], [], NOW, tally=status_tally(paper))
+    deps.declarations.create(paper, [], [], [], NOW)
     late = NOW + timedelta(days=1)
     approved = replace(paper, status=APPROVED, decided_at=late, decided_by="o")
-    decision = Decision(
-        before=paper, after=approved, open_guards=[], notices=[], audit=[], tally=status_tally(approved)
-    )
+    decision = Decision(before=paper, after=approved, open_guards=[], notices=[], audit=[])
     deps.declarations.decide(decision)
     with pytest.raises(ConcurrentChangeError):
         deps.declarations.decide(decision)  # the same decision again: the status is no longer "received"
@@ -88,9 +85,9 @@ def test_a_decision_counts_once_and_a_lost_race_not_at_all(deps: Any) -> None:
 def test_a_receipt_counts_once(deps: Any) -> None:
     item = submit(deps.declarations)
     received = replace(item, status=RECEIVED, received_at=NOW, received_office="BHXH-01", received_by="o", due_by=DAY)
-    deps.declarations.receive(item, received, [], [], now=NOW, tally=status_tally(received))
+    deps.declarations.receive(item, received, [], [], now=NOW)
     with pytest.raises(ConcurrentChangeError):
-        deps.declarations.receive(item, received, [], [], now=NOW, tally=status_tally(received))
+        deps.declarations.receive(item, received, [], [], now=NOW)
     assert deps.stats.read(DAY, DAY) == {DAY: {"decl#office#awaiting_office": 1, "decl#office#received": 1}}
 
 

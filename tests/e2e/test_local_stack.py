@@ -3,73 +3,28 @@ driven over HTTP like the web front end and the README's curl walkthrough."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from tests.builders import form
+from tests.e2e.stack import ROOT, local_stack, sms_to
 
-ROOT = Path(__file__).resolve().parents[2]
+LOG = ROOT / ".e2e-stack.log"
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
-    api_port, emulator_port = free_port(), free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))}
-    env.update({"BHXH_API_PORT": str(api_port), "BHXH_EMULATOR_PORT": str(emulator_port), "PYTHONUNBUFFERED": "1"})
-    log = (ROOT / ".e2e-stack.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{api_port}"
-    started = time.monotonic()
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"local stack exited early: {(ROOT / '.e2e-stack.log').read_text()[-2000:]}")
-            try:
-                if requests.get(f"{api}/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() - started > 60:
-                pytest.fail("the API did not answer /v1/health within 60 s")
-            time.sleep(0.3)
-        yield {
-            "api": api,
-            "emulator": f"http://127.0.0.1:{emulator_port}",
-            "env": env,
-            "process": process,
-            "startup_seconds": time.monotonic() - started,
-        }
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-
-
-def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
-    data = requests.get(f"{stack['emulator']}/moto-api/data.json", timeout=5).json()
-    return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
+    with local_stack(LOG) as running:
+        yield running
 
 
 def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
@@ -139,7 +94,7 @@ def demo_staff(label: str) -> tuple[str, str]:
     """Username and temporary password of a demo staff member, from the stack's banner."""
     import re
 
-    banner = (ROOT / ".e2e-stack.log").read_text(encoding="utf-8")
+    banner = LOG.read_text(encoding="utf-8")
     found = re.search(rf"{label} \.+ username (\d{{10}}), temporary password (\S+)", banner)
     assert found, banner[-2000:]
     username, password = found.groups()

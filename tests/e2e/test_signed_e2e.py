@@ -6,9 +6,8 @@ worker delivers the SMS with the username and temporary password."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,59 +19,20 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.test_local_stack import free_port
+from tests.e2e.stack import ROOT, local_stack, sms_to
 
-ROOT = Path(__file__).resolve().parents[2]
 LOG = ROOT / ".e2e-signed-stack.log"
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
-    api_port, emulator_port = free_port(), free_port()
     pki_dir = Path(tempfile.mkdtemp(prefix="bhxh-e2e-pki-"))
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))}
-    env.update(
-        {
-            "BHXH_API_PORT": str(api_port),
-            "BHXH_EMULATOR_PORT": str(emulator_port),
-            "BHXH_LOCAL_PKI_DIR": str(pki_dir),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    log = LOG.open("w")
-    process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{api_port}"
-    started = time.monotonic()
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"local stack exited early: {LOG.read_text()[-2000:]}")
-            try:
-                if requests.get(f"{api}/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() - started > 60:
-                pytest.fail("the API did not answer /v1/health within 60 s")
-            time.sleep(0.3)
-        yield {"api": api, "emulator": f"http://127.0.0.1:{emulator_port}", "env": env, "pki": pki_dir}
+        with local_stack(LOG, BHXH_LOCAL_PKI_DIR=str(pki_dir)) as running:
+            yield {**running, "pki": pki_dir}
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-        import shutil
-
         shutil.rmtree(pki_dir, ignore_errors=True)
-
-
-def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
-    data = requests.get(f"{stack['emulator']}/moto-api/data.json", timeout=5).json()
-    return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
 
 
 def sign(stack: dict[str, Any]) -> tuple[dict[str, Any], bytes]:

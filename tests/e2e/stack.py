@@ -1,0 +1,74 @@
+"""The local stack of `make run` (`python -m local`) in a subprocess, for the
+end-to-end tests: free ports, its log in a file, up when /v1/health answers,
+stopped with Ctrl-C (SIGINT) afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def local_stack(log_path: Path, **extra_env: str) -> Iterator[dict[str, Any]]:
+    api_port, emulator_port = free_port(), free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))}
+    env.update(
+        {"BHXH_API_PORT": str(api_port), "BHXH_EMULATOR_PORT": str(emulator_port), "PYTHONUNBUFFERED": "1"},
+        **extra_env,
+    )
+    log = log_path.open("w")
+    process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    api = f"http://127.0.0.1:{api_port}"
+    started = time.monotonic()
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"local stack exited early: {log_path.read_text()[-2000:]}")
+            try:
+                if requests.get(f"{api}/v1/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() - started > 60:
+                pytest.fail("the API did not answer /v1/health within 60 s")
+            time.sleep(0.3)
+        yield {
+            "api": api,
+            "emulator": f"http://127.0.0.1:{emulator_port}",
+            "env": env,
+            "process": process,
+            "startup_seconds": time.monotonic() - started,
+        }
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
+    """SMS the emulator says were sent to ``phone``."""
+    data = requests.get(f"{stack['emulator']}/moto-api/data.json", timeout=5).json()
+    return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]

@@ -15,7 +15,7 @@ INFRA_TEMPLATE := $(INFRA_OUT)/bhxh-ci.template.json
 INFRA_CONTEXT := stage=ci cors_origins=https://ci.dichvu.baohiemxahoi.gov.vn operator_emails=ci@baohiemxahoi.gov.vn
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: install run test lint typecheck unit bench capacity clean infra-install infra-synth infra-lint infra-test
+.PHONY: install run test check pytest lint typecheck unit bench capacity clean infra-install infra-synth infra-lint infra-test
 
 install: $(STAMP)
 
@@ -35,8 +35,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck infra-test
-	$(BIN)/python -m pytest
+# Everything, in two parallel lanes: the app (lint, types, then pytest on every core, one
+# emulator per worker) and the infrastructure (install, synth, cfn-lint, checkov, infra tests).
+test:
+	$(MAKE) --no-print-directory -j4 --output-sync=target check infra-test
+
+check: lint typecheck
+	$(MAKE) --no-print-directory pytest
+
+# Test modules are spread over the workers whole (module-scoped fixtures, such as the
+# end-to-end tests' local stack on free ports, start once per module).
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=10
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

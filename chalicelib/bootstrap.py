@@ -43,9 +43,19 @@ def new_id() -> str:
 class Container:
     """Real adapters, each built on first use."""
 
-    def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        hasher: Hasher | None = None,
+        session: Any = None,
+    ) -> None:
+        """``hasher`` and ``session`` let tests pass a cheap password hasher and one shared boto3 session."""
         self._settings = settings
         self._clock = clock or utc_now
+        self._given_hasher = hasher
+        self._given_session = session
 
     @cached_property
     def settings(self) -> Settings:
@@ -53,6 +63,8 @@ class Container:
 
     @cached_property
     def _session(self) -> Any:
+        if self._given_session is not None:
+            return self._given_session
         import boto3
 
         return boto3.session.Session(region_name=self.settings.region)
@@ -167,6 +179,8 @@ class Container:
 
     @cached_property
     def hasher(self) -> Hasher:
+        if self._given_hasher is not None:
+            return self._given_hasher
         from .domain.passwords import Hasher
 
         return Hasher()

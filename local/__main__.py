@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
+    # Ctrl-C is ours from the start: a signal during start-up stops cleanly too.
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     apply_local_env()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's access log
     from moto.server import ThreadedMotoServer
@@ -46,7 +54,6 @@ def main() -> int:
     factory = CLIFactory(str(ROOT))
     server = create_local_server(factory, "127.0.0.1", api_port(), "local")
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
-    api_thread.start()
 
     from app import deliver_notifications
 
@@ -92,14 +99,8 @@ BHXH e-transaction registration: local stack
 Ctrl-C stops everything.""",
         flush=True,
     )
-
-    stopping = threading.Event()
-
-    def stop(*_: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    # The API answers only once everything behind it runs and the banner is out.
+    api_thread.start()
     while not stopping.is_set():
         time.sleep(0.2)
     worker.stop()

@@ -383,7 +383,10 @@ MODELS: dict[str, type[Model]] = {
 
 def configure(settings: Settings) -> None:
     """Bind every model to its table; a changed name drops the cached connection."""
+    names = settings.table_names()
     for name, model in MODELS.items():
-        model.Meta.table_name = settings.table_names()[name]
+        if (model.Meta.table_name, getattr(model.Meta, "region", None)) == (names[name], settings.region):
+            continue  # same table: keep the connection (and its botocore client, ~40 ms to build)
+        model.Meta.table_name = names[name]
         model.Meta.region = settings.region
         model._connection = None

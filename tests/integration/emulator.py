@@ -39,3 +39,31 @@ def event(name: str) -> dict[str, Any]:
     """A real-shaped Lambda event from tests/events/."""
     data: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
     return data
+
+
+def reset() -> None:
+    """Empty every resource of the in-process emulator, keeping the resources.
+
+    Tables keep their keys, indexes, TTL and stream settings; their items and
+    stream records go. Queues keep their attributes and lose every message,
+    visible or in flight. Sent SMS and email are forgotten."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import StreamShard
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+
+    for table in dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.values():
+        table.items.clear()
+        if getattr(table, "stream_shard", None) is not None:
+            table.stream_shard = StreamShard(DEFAULT_ACCOUNT_ID, table)
+    for queue in sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues.values():
+        with queue._messages_lock:
+            queue._messages = []
+            queue._pending_messages = set()
+            queue.deleted_messages = set()
+    sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.clear()
+    ses = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    ses.sent_messages.clear()
+    ses.sent_message_count = 0
+    ses.rejected_messages_count = 0

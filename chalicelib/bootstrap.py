@@ -185,10 +185,6 @@ class Container:
 
         return Hasher()
 
-    @cached_property
-    def idempotency_table(self) -> str:
-        return self.settings.idempotency_table
-
     @property
     def clock(self) -> Callable[[], datetime]:
         return self._clock

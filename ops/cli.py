@@ -202,33 +202,38 @@ def create_officer_command(  # noqa: PLR0917 - typer options
 def outbox_command(
     limit: Annotated[int, typer.Option(help="How many notices")] = 20,
     days: Annotated[int, typer.Option(help="How many days back to look")] = 7,
-    show_text: Annotated[bool, typer.Option("--text", help="Show message text (local stack only)")] = False,
+    show_text: Annotated[
+        bool, typer.Option("--text", help="Show the SMS text or email subject (personal data: local stack only)")
+    ] = False,
 ) -> None:
-    """Recent notices (recipients masked) and their statuses."""
-    from chalicelib.adapters.models import NotificationModel
+    """Recent notices, newest first: recipients masked, status, tries and the last error."""
     from chalicelib.domain.identifiers import mask
+    from chalicelib.domain.notification import LedgerEntry
 
     deps = _deps()
-    deps.outbox  # noqa: B018 - binds the models
-    items: list[NotificationModel] = []
+    entries: list[LedgerEntry] = []
     day = datetime.now(UTC).date()
     for back in range(days):
-        partition = (day - timedelta(days=back)).isoformat()
-        items.extend(NotificationModel.by_day.query(partition, scan_index_forward=False, limit=limit - len(items)))
-        if len(items) >= limit:
+        entries.extend(
+            deps.outbox.ledger_of_day(day - timedelta(days=back), newest_first=True, limit=limit - len(entries))
+        )
+        if len(entries) >= limit:
             break
-    table = Table("created (UTC)", "kind", "channel", "to", "status", "attempts", *(["text"] if show_text else []))
-    for item in items[:limit]:
+    columns = ("created (UTC)", "kind", "channel", "to", "status", "attempts", "error")
+    table = Table(*columns, *(["text"] if show_text else []))
+    for entry in entries[:limit]:
+        notice = entry.notice
         row = [
-            item.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            item.kind,
-            item.channel,
-            mask(item.recipient, 3, 2),
-            item.status,
-            str(item.attempts),
+            notice.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            notice.kind,
+            notice.channel,
+            mask(notice.recipient, 3, 2),
+            notice.status,
+            str(notice.attempts),
+            entry.error or "",
         ]
         if show_text:
-            row.append(item.text if item.channel == "sms" else item.subject or "")
+            row.append(notice.text if notice.channel == "sms" else notice.subject)
         table.add_row(*row)
     console.print(table)
 

@@ -35,6 +35,7 @@ from chalicelib.domain.notification import (
     SUPPRESSED,
     TEMPORARY_FAILURE,
     AuditEvent,
+    LedgerEntry,
     Notification,
     sms_fingerprint,
 )
@@ -233,6 +234,7 @@ class _Stored:
     claimed_at: datetime | None = None
     provider_message_id: str | None = None
     error: str | None = None
+    latency_seconds: float | None = None
 
 
 class FakeOutbox:
@@ -294,11 +296,22 @@ class FakeOutbox:
             if stored.notice.status != SENDING:
                 raise ConcurrentChangeError()
             stored.notice = replace(stored.notice, secret=None)
-            self._set(notification_id, status=SENT, provider_message_id=provider_message_id, error=None)
+            self._set(
+                notification_id,
+                status=SENT,
+                provider_message_id=provider_message_id,
+                error=None,
+                latency_seconds=round(latency, 3),
+            )
             self.stats.apply(tally)
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None:
         self._set(notification_id, status=PERMANENT_FAILURE if permanent else TEMPORARY_FAILURE, error=error)
+
+    def ledger_of_day(self, day: date, *, newest_first: bool = False, limit: int | None = None) -> list[LedgerEntry]:
+        of_day = [s for s in self.stored.values() if s.notice.created_at.astimezone(UTC).date() == day]
+        of_day.sort(key=lambda s: s.notice.created_at, reverse=newest_first)
+        return [LedgerEntry(s.notice, s.latency_seconds, s.error) for s in of_day[:limit]]
 
     def get(self, notification_id: str) -> Notification | None:
         stored = self.stored.get(notification_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -23,6 +23,7 @@ from ..domain.notification import (
     SUPPRESSED,
     TEMPORARY_FAILURE,
     AuditEvent,
+    LedgerEntry,
     Notification,
     sms_fingerprint,
 )
@@ -250,6 +251,17 @@ class DynamoSqsOutbox:
             ],
             condition=NotificationModel.status == SENDING,
         )
+
+    def ledger_of_day(self, day: date, *, newest_first: bool = False, limit: int | None = None) -> list[LedgerEntry]:
+        items = NotificationModel.by_day.query(day.isoformat(), scan_index_forward=not newest_first, limit=limit)
+        return [
+            LedgerEntry(
+                notification_from_model(item),
+                float(item.latency_seconds) if item.latency_seconds is not None else None,
+                item.error,
+            )
+            for item in items
+        ]
 
     def get(self, notification_id: str) -> Notification | None:
         try:

@@ -51,11 +51,6 @@ class BodyTooLargeError(DomainError):
     status = 413
 
 
-class UnsupportedMediaTypeError(DomainError):
-    code = "unsupported_media_type"
-    status = 415
-
-
 class NotFoundError(DomainError):
     code = "not_found"
     status = 404

@@ -48,6 +48,15 @@ class Notification:
         return self.text.replace(SECRET_MARK, self.secret), self.html.replace(SECRET_MARK, self.secret)
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A notice as the ledger holds it: what was sent and what became of it."""
+
+    notice: Notification
+    latency_seconds: float | None = None  # decision to provider acceptance, once sent
+    error: str | None = None  # the last failure or the reason it was suppressed
+
+
 def staff_email(source: str, kind: str, address: str, mail: Email, now: datetime) -> Notification:
     """An email to staff (digests): one per source, so a re-run records nothing new."""
     return Notification(

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
+from ..domain.notification import PERMANENT_FAILURE, SENT, SUPPRESSED
 from ..domain.service_report import LEGAL_LIMIT_SECONDS
+from .deps import Deps
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,14 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def sla_report(deps: Any, today: date, days: int) -> SlaReport:
-    from ..adapters.models import NotificationModel
-
-    deps.outbox  # noqa: B018 - binds the models to their tables
+def sla_report(deps: Deps, today: date, days: int) -> SlaReport:
     latencies: list[float] = []
     not_sent = 0
     for back in range(max(1, days)):
-        for item in NotificationModel.by_day.query((today - timedelta(days=back)).isoformat()):
-            if item.status == "sent" and item.latency_seconds is not None:
-                latencies.append(float(item.latency_seconds))
-            elif item.status in ("permanent_failure", "suppressed"):
+        for entry in deps.outbox.ledger_of_day(today - timedelta(days=back)):
+            if entry.notice.status == SENT and entry.latency_seconds is not None:
+                latencies.append(entry.latency_seconds)
+            elif entry.notice.status in (PERMANENT_FAILURE, SUPPRESSED):
                 not_sent += 1
     return SlaReport(
         sent=len(latencies),

@@ -7,27 +7,21 @@ the reminder, so a second run for the same day queues nothing new."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..domain import templates
 from ..domain.account import PASSWORD_REMINDER_DAYS
 from ..domain.declaration import VN_TZ
-from ..domain.notification import Notification, notices_for
+from ..domain.notification import notices_for
 from .deps import Deps
+from .reminder_batch import ReminderBatch, ReminderReport
 
-
-@dataclass
-class PasswordAgeReport:
-    examined: int = 0
-    queued: int = 0
-    requeued: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
+PasswordAgeReport = ReminderReport
 
 
 def run_password_age(deps: Deps, as_of: date, now: datetime) -> PasswordAgeReport:
     report = PasswordAgeReport()
-    pending: list[Notification] = []
+    batch = ReminderBatch(deps, report)
     for days in PASSWORD_REMINDER_DAYS:
         day = as_of + timedelta(days=days)
         kind = "password_expired" if days == 0 else f"password_reminder_{days}d"
@@ -45,12 +39,6 @@ def run_password_age(deps: Deps, as_of: date, now: datetime) -> PasswordAgeRepor
                 mail=templates.password_reminder_email(due.full_name, due.username, expires_on, days),
                 now=now,
             )
-            recorded = deps.outbox.record(notices, [])
-            pending.extend(recorded.to_enqueue)
-            if recorded.created:
-                report.queued += len(notices)
-                report.by_kind[kind] = report.by_kind.get(kind, 0) + len(notices)
-            else:
-                report.requeued += len(recorded.to_enqueue)
-    deps.outbox.enqueue(pending)
+            batch.record(kind, notices)
+    batch.enqueue()
     return report

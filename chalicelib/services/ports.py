@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..domain.account import Account, Session
 from ..domain.declaration import Declaration, GuardKey
-from ..domain.notification import AuditEvent, Notification
+from ..domain.notification import AuditEvent, LedgerEntry, Notification
 
 if TYPE_CHECKING:  # annotations only: kept off the cold start
     from ..domain.campaign import RosterEntry, Unit, UnitTally
@@ -172,6 +172,9 @@ class Outbox(Protocol):
     def dead_letter(self, body: str, reason: str) -> None: ...
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None: ...
+
+    def ledger_of_day(self, day: date, *, newest_first: bool = False, limit: int | None = None) -> list[LedgerEntry]:
+        """The notices created on ``day`` (UTC), from the ledger's by-day index (never a Scan)."""
 
     def get(self, notification_id: str) -> Notification | None: ...
 

@@ -6,28 +6,25 @@ nothing twice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..domain import templates
 from ..domain.declaration import REMINDER_DAYS_BEFORE, contact_is_verified, expiry_day
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import Notification, notices_for
+from ..domain.notification import notices_for
 from .deps import Deps
+from .reminder_batch import ReminderBatch, ReminderReport
 
 
 @dataclass
-class JobReport:
-    examined: int = 0
-    queued: int = 0
-    requeued: int = 0
+class JobReport(ReminderReport):
     unverified: int = 0  # the declared phone is not the registry's: no SMS to strangers
-    by_kind: dict[str, int] = field(default_factory=dict)
 
 
 def send_office_reminders(deps: Deps, as_of: date, now: datetime) -> JobReport:
     report = JobReport()
-    pending: list[Notification] = []
+    batch = ReminderBatch(deps, report)
     for days in REMINDER_DAYS_BEFORE:
         kind = f"office_reminder_{days}d"
         for declaration in deps.declarations.expiring_on(as_of + timedelta(days=days)):
@@ -51,12 +48,6 @@ def send_office_reminders(deps: Deps, as_of: date, now: datetime) -> JobReport:
                 mail=templates.office_reminder_email(form.full_name, code, expires_on, days, office_name),
                 now=now,
             )
-            recorded = deps.outbox.record(notices, [])
-            pending.extend(recorded.to_enqueue)
-            if recorded.created:
-                report.queued += len(notices)
-                report.by_kind[kind] = report.by_kind.get(kind, 0) + len(notices)
-            else:
-                report.requeued += len(recorded.to_enqueue)
-    deps.outbox.enqueue(pending)
+            batch.record(kind, notices)
+    batch.enqueue()
     return report

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from tests.accounts import issue
 from tests.builders import form, other_person
 from tests.fakes import FakeClock
 from tests.integration.emulator import drain, sent_emails, sent_sms
+from tests.races import racing_decisions
 
 STRONG = "Cây tre xanh bên dòng sông quê"
 AN = Participant("0123456789", "NGUYỄN VĂN AN", "1989-05-02", "male", "001089020747", "+84912345678", "01")
@@ -166,34 +166,12 @@ def test_citizens_and_supervisors_cannot_decide(client: Any, container: Any, des
 def test_ten_concurrent_decisions_make_one(
     client: Any, container: Any, aws: dict[str, Any], desk: dict[str, Any], atomic_emulator: None
 ) -> None:
-    from chalicelib.services.approve_declaration import approve_declaration
     from chalicelib.services.officer_desk import Officer
-    from chalicelib.services.reject_declaration import reject_declaration
 
     created = submit(client)
     receive(client, desk["officer"], created["id"])
     officer = Officer("0100000001", ("officer",), "BHXH-01", "01")
-    outcomes: list[str] = []
-    barrier = threading.Barrier(10)
-
-    def decide(index: int) -> None:
-        barrier.wait()
-        try:
-            if index % 2:
-                approve_declaration(container, created["id"], officer, container.clock())
-            else:
-                reject_declaration(
-                    container, created["id"], {"reasons": ["illegible_form"]}, officer, container.clock()
-                )
-            outcomes.append("decided")
-        except Exception as error:
-            outcomes.append(getattr(error, "code", type(error).__name__))
-
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = racing_decisions(container, created["id"], officer, 10)
     assert outcomes.count("decided") == 1, outcomes
     assert set(outcomes) - {"decided"} <= {"already_decided"}
     citizens = [a for a in AccountModel.scan() if "citizen" in a.roles]

@@ -6,7 +6,6 @@ by the worker, then the report's numbers, exactly."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from tests.accounts import issue
 from tests.builders import PARTICIPANT_AN, form, other_person
 from tests.fakes import FakeClock
 from tests.integration.emulator import drain, event
+from tests.races import racing_decisions
 
 STRONG = "Cây tre xanh bên dòng sông quê"
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 10:00 on Tuesday 24/11 in Vietnam (a holiday: due dates 27/11)
@@ -368,36 +368,14 @@ def test_the_service_refuses_a_caller_without_the_reporter_role(container: Any) 
 def test_two_racing_decisions_move_the_counters_once(
     client: Any, container: Any, staff: None, atomic_emulator: None
 ) -> None:
-    from chalicelib.services.approve_declaration import approve_declaration
     from chalicelib.services.officer_desk import Officer
-    from chalicelib.services.reject_declaration import reject_declaration
 
     officer_token = login(client, "0100000001")
     created = ok(call(client, "POST", "/v1/declarations", form()), 201)
     body = {"document_type": "cccd", "document_number": "001089020747"}
     ok(call(client, "POST", f"/v1/declarations/{created['id']}/receive", body, token=officer_token))
     officer = Officer("0100000001", ("officer",), "BHXH-01", "01")
-    outcomes: list[str] = []
-    barrier = threading.Barrier(6)
-
-    def decide(index: int) -> None:
-        barrier.wait()
-        try:
-            if index % 2:
-                approve_declaration(container, created["id"], officer, container.clock())
-            else:
-                reject_declaration(
-                    container, created["id"], {"reasons": ["illegible_form"]}, officer, container.clock()
-                )
-            outcomes.append("decided")
-        except Exception as error:
-            outcomes.append(getattr(error, "code", type(error).__name__))
-
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = racing_decisions(container, created["id"], officer, 6)
     assert outcomes.count("decided") == 1, outcomes
     office = container.stats.read(T0.date(), T0.date())[T0.date()]
     decided = office.get("decl#office#approved", 0) + office.get("decl#office#rejected", 0)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalice.app import Chalice, Response
+from chalice.app import Blueprint, Chalice, ChaliceAuthorizer, Response
 
 from ..bootstrap import container
 from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError, UnauthenticatedError
@@ -99,9 +99,9 @@ def correlation_id(request: Any) -> str:
 
 
 class Api:
-    """Registers views on a Chalice app through the common wrapper."""
+    """Registers views on a Chalice app or blueprint through the common wrapper."""
 
-    def __init__(self, app: Chalice) -> None:
+    def __init__(self, app: Chalice | Blueprint) -> None:
         self._app = app
 
     def route(
@@ -200,3 +200,55 @@ class Api:
         if outcome["status"] in (202, 204) and outcome["body"] is None:
             return Response(body="", status_code=outcome["status"], headers=dict(headers))
         return json_response(outcome["body"], outcome["status"], headers)
+
+
+@dataclass(frozen=True)
+class _RouteSpec:
+    path: str
+    view: Callable[..., Any]
+    signed_in: bool
+    raw: bool
+    options: dict[str, Any]
+
+
+class Routes:
+    """One area's HTTP routes (citizen, desk, auth, reports), declared with
+    decorators where the views are, and bound into a Chalice blueprint by
+    ``app.py``, which owns the session authorizer (a Lambda function of its own,
+    ``app.session_authorizer``) and hands it in: an area never imports the app."""
+
+    def __init__(self, import_name: str) -> None:
+        self._import_name = import_name
+        self._specs: list[_RouteSpec] = []
+
+    def route(
+        self, path: str, *, signed_in: bool = False, **options: Any
+    ) -> Callable[[Callable[..., ViewResult]], Callable[..., ViewResult]]:
+        """A view through the common wrapper (``Api.route``'s options); ``signed_in``
+        puts it behind the session authorizer."""
+
+        def declare(view: Callable[..., ViewResult]) -> Callable[..., ViewResult]:
+            self._specs.append(_RouteSpec(path, view, signed_in, False, options))
+            return view
+
+        return declare
+
+    def raw_route(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A plain Chalice view that builds its own ``Response`` (a static document)."""
+
+        def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+            self._specs.append(_RouteSpec(path, view, False, True, options))
+            return view
+
+        return declare
+
+    def blueprint(self, authorizer: ChaliceAuthorizer) -> Blueprint:
+        blueprint = Blueprint(self._import_name)
+        api = Api(blueprint)
+        for spec in self._specs:
+            if spec.raw:
+                blueprint.route(spec.path, **spec.options)(spec.view)
+                continue
+            options = {**spec.options, **({"authorizer": authorizer} if spec.signed_in else {})}
+            api.route(spec.path, **options)(spec.view)
+        return blueprint

@@ -162,8 +162,8 @@ def _known_problem_statuses() -> dict[str, int]:
         for cls in vars(errors).values()
         if isinstance(cls, type) and issubclass(cls, errors.DomainError)
     }
-    # Codes that only the middleware in app.py produces, from Chalice's own errors.
-    statuses.update({"method_not_allowed": 405, "internal_error": 500})
+    # Codes that only the middleware (chalicelib/api/middleware.py) produces, from Chalice's own errors.
+    statuses.update({"method_not_allowed": 405, "unsupported_media_type": 415, "internal_error": 500})
     unmapped = set(CHALICE_CODES.values()) - set(statuses)
     assert not unmapped, f"add the HTTP status of {sorted(unmapped)} here"
     return statuses

@@ -1,0 +1,102 @@
+"""Anyone, without signing in: health, the API document, offices, Form 01 online
+(office channel) and signed, and the declarant's status read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.endpoint import Call, Routes, ViewResult
+from ..bootstrap import container
+from ..observability import MetricUnit, metrics, tracer
+from .views import declaration_body
+
+routes = Routes(__name__)
+
+SIGNED_MAX_BODY_BYTES = 256 * 1024
+XML_TYPES = ["application/xml", "text/xml"]
+
+
+@routes.route("/v1/health")
+def health(call: Call) -> ViewResult:
+    from .. import __version__
+
+    return 200, {"status": "ok", "version": __version__}
+
+
+@routes.route("/v1/openapi.json")
+def openapi(call: Call) -> ViewResult:
+    from ..api.spec import load_spec
+
+    return 200, load_spec()
+
+
+@routes.route("/v1/offices")
+def list_offices(call: Call) -> ViewResult:
+    from ..services.list_offices import list_offices as run
+
+    offices = run(container(), call.query.get("province"))
+    return 200, {"items": [office.to_dict() for office in offices]}
+
+
+@routes.route("/v1/declarations", methods=["POST"], idempotent=True)
+@tracer.capture_method
+def submit_declaration(call: Call) -> ViewResult:
+    from ..services.submit_office_declaration import submit_office_declaration
+
+    deps = container()
+    now = deps.clock()
+    submitted = submit_office_declaration(deps, call.json(), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="DeclarationsSubmitted", unit=MetricUnit.Count, value=1)
+    body = declaration_body(submitted.declaration, now)
+    body["office"] = submitted.office.to_dict()
+    return 201, body
+
+
+@routes.route("/v1/declarations/{declaration_id}")
+def declaration_status(call: Call, declaration_id: str) -> ViewResult:
+    from ..services.get_declaration_status import get_declaration_status
+
+    deps = container()
+    now = deps.clock()
+    declaration = get_declaration_status(deps, declaration_id, call.query.get("id_number"), now)
+    return 200, declaration_body(declaration, now)
+
+
+@routes.route(
+    "/v1/declarations/signed",
+    methods=["POST"],
+    idempotent=True,
+    content_types=XML_TYPES,
+    max_body_bytes=SIGNED_MAX_BODY_BYTES,
+)
+@tracer.capture_method
+def submit_signed(call: Call) -> ViewResult:
+    """Form 01 signed with a personal digital certificate, decided in the request."""
+    from ..services.submit_signed_declaration import submit_signed_declaration
+
+    deps = container()
+    now = deps.clock()
+    outcome = submit_signed_declaration(deps, call.raw_body, now, trace_id=call.correlation_id)
+    declaration = outcome.declaration
+    metrics.add_metric(name=f"SignedDeclarations{declaration.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    return 201, {
+        **declaration_body(declaration, now),
+        "decided_at": declaration.decided_at.isoformat() if declaration.decided_at else None,
+        "reasons": list(declaration.reasons),
+        "differences": list(outcome.differences),
+    }
+
+
+@routes.raw_route("/v1/form01.xsd", methods=["GET"])
+def form01_schema() -> Any:
+    """The XML Schema of a signed Form 01 (chalicelib/schemas/form01.xsd)."""
+    from pathlib import Path
+
+    from chalice.app import Response
+
+    schema = (Path(__file__).resolve().parent.parent / "schemas" / "form01.xsd").read_text(encoding="utf-8")
+    return Response(
+        body=schema,
+        status_code=200,
+        headers={"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"},
+    )

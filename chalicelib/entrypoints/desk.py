@@ -1,0 +1,96 @@
+"""The officer's desk (roles officer and supervisor): look up at the counter,
+paper Form 01, receive, approve, reject, overdue dossiers, history."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..api.endpoint import Call, Routes, ViewResult
+from ..bootstrap import container
+from ..observability import MetricUnit, metrics
+
+if TYPE_CHECKING:
+    from ..services.officer_desk import Officer
+
+routes = Routes(__name__)
+
+
+def _officer(call: Call) -> Officer:
+    from ..services.officer_desk import Officer
+
+    caller = call.caller()
+    return Officer(caller.username, caller.roles, caller.office_code, caller.province_code)
+
+
+@routes.route("/v1/declarations", methods=["GET"], signed_in=True)
+def lookup(call: Call) -> ViewResult:
+    from ..services.lookup_declarations import lookup_declarations
+
+    deps = container()
+    return 200, {"items": lookup_declarations(deps, call.query, deps.clock())}
+
+
+@routes.route("/v1/declarations/paper", methods=["POST"], idempotent=True, signed_in=True)
+def submit_paper(call: Call) -> ViewResult:
+    from ..services.lookup_declarations import summary
+    from ..services.submit_paper_declaration import submit_paper_declaration
+
+    deps = container()
+    now = deps.clock()
+    declaration = submit_paper_declaration(deps, call.json(), _officer(call), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="PaperDeclarationsReceived", unit=MetricUnit.Count, value=1)
+    return 201, summary(declaration, now)
+
+
+@routes.route("/v1/declarations/{declaration_id}/receive", methods=["POST"], signed_in=True)
+def receive(call: Call, declaration_id: str) -> ViewResult:
+    from ..services.lookup_declarations import summary
+    from ..services.receive_declaration import receive_declaration
+
+    deps = container()
+    now = deps.clock()
+    received, _ = receive_declaration(
+        deps, declaration_id, call.json(), _officer(call), now, trace_id=call.correlation_id
+    )
+    return 200, summary(received, now)
+
+
+@routes.route("/v1/declarations/{declaration_id}/approve", methods=["POST"], signed_in=True)
+def approve(call: Call, declaration_id: str) -> ViewResult:
+    from ..services.approve_declaration import approve_declaration
+    from ..services.lookup_declarations import summary
+
+    deps = container()
+    now = deps.clock()
+    approved = approve_declaration(deps, declaration_id, _officer(call), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="DeclarationsApproved", unit=MetricUnit.Count, value=1)
+    return 200, summary(approved, now)
+
+
+@routes.route("/v1/declarations/{declaration_id}/reject", methods=["POST"], signed_in=True)
+def reject(call: Call, declaration_id: str) -> ViewResult:
+    from ..services.lookup_declarations import summary
+    from ..services.reject_declaration import reject_declaration
+
+    deps = container()
+    now = deps.clock()
+    rejected = reject_declaration(deps, declaration_id, call.json(), _officer(call), now, trace_id=call.correlation_id)
+    metrics.add_metric(name="DeclarationsRejected", unit=MetricUnit.Count, value=1)
+    return 200, {**summary(rejected, now), "reasons": list(rejected.reasons), "note": rejected.note}
+
+
+@routes.route("/v1/declarations/overdue", signed_in=True)
+def overdue(call: Call) -> ViewResult:
+    from ..services.lookup_declarations import summary
+    from ..services.overdue_dossiers import overdue_for
+
+    deps = container()
+    now = deps.clock()
+    return 200, {"items": [summary(d, now) for d in overdue_for(deps, _officer(call), now)]}
+
+
+@routes.route("/v1/declarations/{declaration_id}/history", signed_in=True)
+def history(call: Call, declaration_id: str) -> ViewResult:
+    from ..services.declaration_history import declaration_history
+
+    return 200, {"items": declaration_history(container(), declaration_id)}

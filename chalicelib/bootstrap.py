@@ -14,7 +14,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
-from .services.deps import Deps
 from .services.ports import (
     AccountStore,
     CampaignStore,
@@ -194,10 +193,10 @@ class Container:
         return new_id
 
 
-_container: Deps | None = None
+_container: Container | None = None
 
 
-def container() -> Any:
+def container() -> Container:
     """The process-wide container (Lambda reuses it across invocations)."""
     global _container
     if _container is None:
@@ -205,7 +204,7 @@ def container() -> Any:
     return _container
 
 
-def override(replacement: Deps | None) -> None:
+def override(replacement: Container | None) -> None:
     """Swap the container (tests); ``None`` goes back to a fresh real one."""
     global _container
     _container = replacement

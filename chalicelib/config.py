@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .services.ports import SmsLimits
 
 DEFAULT_REGION = "ap-southeast-1"
 
@@ -54,6 +59,12 @@ class Settings:
     crl_fetch_timeout: float = 5.0
     # The campaign's daily progress digest (07:30 Vietnam): who receives it.
     leadership_emails: tuple[str, ...] = ()
+
+    def sms_limits(self) -> SmsLimits:
+        """SMS abuse limits per phone number (per hour, per day, identical text)."""
+        from .services.ports import SmsLimits
+
+        return SmsLimits(self.sms_per_hour, self.sms_per_day, timedelta(minutes=self.sms_duplicate_window_minutes))
 
     def table_names(self) -> dict[str, str]:
         return {

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import argon2
 
+from chalicelib.config import Settings, load_settings
 from chalicelib.domain.account import (
     PASSWORD_HISTORY,
     RECOVERY_CODE_LIFETIME,
@@ -658,6 +659,7 @@ class FakeDeps:
     accounts: FakeAccountStore = field(init=False)
     campaign: FakeCampaignStore = field(default_factory=FakeCampaignStore)
     stats: FakeServiceStats = field(default_factory=FakeServiceStats)
+    settings: Settings = field(default_factory=load_settings)
 
     def __post_init__(self) -> None:
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)

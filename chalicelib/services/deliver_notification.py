@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..domain.notification import EMAIL, SMS, retry_delay
 from ..domain.service_report import notice_tally
 from .deps import Deps
-from .ports import PermanentSendError, SmsLimits, TemporarySendError
+from .ports import PermanentSendError, TemporarySendError
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,6 @@ class BatchResult:
     dead_lettered: int = 0
 
 
-def _limits(deps: Deps) -> SmsLimits:
-    settings = getattr(deps, "settings", None)
-    if settings is None:
-        return SmsLimits()
-    return SmsLimits(
-        settings.sms_per_hour, settings.sms_per_day, timedelta(minutes=settings.sms_duplicate_window_minutes)
-    )
-
-
 def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Delivery:
     """Raises ``TemporarySendError`` (carrying the attempt count) so the queue
     delivers the message again."""
@@ -62,7 +53,7 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
         return Delivery("skipped")
     attempts = max(1, notice.attempts)
     if notice.channel == SMS and attempts == 1:
-        refused = deps.outbox.admit_sms(notice, now, _limits(deps))
+        refused = deps.outbox.admit_sms(notice, now, deps.settings.sms_limits())
         if refused:
             deps.outbox.mark_suppressed(notice.id, refused)
             return Delivery("suppressed", notice.channel, notice.kind, reason=refused)
@@ -90,9 +81,7 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
 
 def deliver_batch(deps: Deps, messages: list[QueuedMessage], now: datetime) -> BatchResult:
     result = BatchResult()
-    settings = getattr(deps, "settings", None)
-    base = settings.retry_base_seconds if settings else 15
-    cap = settings.retry_cap_seconds if settings else 240
+    base, cap = deps.settings.retry_base_seconds, deps.settings.retry_cap_seconds
     for message in messages:
         try:
             notification_id = str(json.loads(message.body)["notification_id"])

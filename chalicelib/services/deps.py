@@ -20,10 +20,14 @@ from .ports import (
 )
 
 if TYPE_CHECKING:  # argon2 is imported only by the paths that hash
+    from ..config import Settings
     from ..domain.passwords import Hasher
 
 
 class Deps(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
     @property
     def declarations(self) -> DeclarationStore: ...
 

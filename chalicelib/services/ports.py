@@ -136,9 +136,11 @@ class Recorded:
 
 @dataclass(frozen=True)
 class SmsLimits:
-    per_hour: int = 5
-    per_day: int = 20
-    duplicate_window: timedelta = timedelta(minutes=10)
+    """From the settings (``Settings.sms_limits``), the one place with their defaults."""
+
+    per_hour: int
+    per_day: int
+    duplicate_window: timedelta
 
 
 class Outbox(Protocol):

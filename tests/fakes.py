@@ -18,7 +18,6 @@ from chalicelib.domain.account import (
     RECOVERY_CODE_LIFETIME,
     RECOVERY_MAX_PER_HOUR,
     RECOVERY_MAX_TRIES,
-    SESSION_IDLE,
     Account,
     RecoveryCode,
     Session,
@@ -459,7 +458,7 @@ class FakeAccountStore:
         session = self.sessions.get(token_hash)
         if session is None or not session.is_live(now):
             return None
-        session = replace(session, idle_expires_at=min(now + SESSION_IDLE, session.absolute_expires_at))
+        session = session.touched(now)
         self.sessions[token_hash] = session
         return session
 
@@ -502,6 +501,12 @@ class FakeAccountStore:
         self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
     ) -> Account:
         with self._lock:
+            # All or nothing, as the adapter's transaction: a notice or audit event stored already cancels it.
+            stored_events = {(e.subject, e.event_id) for e in self._audit}
+            if any(n.id in self._outbox.stored for n in notices) or any(
+                (e.subject, e.event_id) in stored_events for e in audit
+            ):
+                raise ConcurrentChangeError()
             updated = self._new_password(account, new_hash, True, now)
             self._outbox.record(notices, [])
             self._audit.extend(audit)

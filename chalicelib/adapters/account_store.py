@@ -149,12 +149,16 @@ class DynamoAccountStore:
     def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
         tx = LabelledTransaction(self._connection)
         tx.save("session", self._session_model(session))
+        # No session for a password changed since it was verified (a reset must not race a sign-in).
+        condition = AccountModel.password_hash == account.password_hash
         if account.failed_logins or account.locked_until or rehashed:
             actions: list[Any] = [AccountModel.failed_logins.set(0), AccountModel.locked_until.remove()]
-            condition = AccountModel.password_hash == account.password_hash
             if rehashed:
                 actions.append(AccountModel.password_hash.set(rehashed))
             tx.update("account", AccountModel(account.username), actions=actions, condition=condition)
+        else:
+            # Nothing to write on the account: a check only, so no stream record per sign-in.
+            tx.condition_check("account", AccountModel, account.username, condition=condition)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -176,6 +180,10 @@ class DynamoAccountStore:
         )
 
     def touch_session(self, token_hash: str, now: datetime) -> Session | None:
+        """One write that checks and extends: the condition is ``Session.is_live(now)``
+        as DynamoDB evaluates it, the new idle expiry that of ``Session.touched(now)``
+        before the absolute cap (which the returned session applies; the stored idle
+        expiry may pass the absolute one by < 30 min, harmless since both are checked)."""
         from ..domain.account import SESSION_IDLE
 
         now = _utc(now)
@@ -191,9 +199,8 @@ class DynamoAccountStore:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
             raise
-        session = session_from_model(item)
-        # Never extend past the absolute limit (the stored value may exceed it by < 30 min).
-        return session if session.absolute_expires_at > now else None
+        session = session_from_model(item).touched(now)
+        return session if session.is_live(now) else None
 
     def end_session(self, token_hash: str) -> None:
         SessionModel(token_hash).delete()

@@ -114,7 +114,13 @@ class Session:
     password_expires_at: datetime | None = None
 
     def is_live(self, now: datetime) -> bool:
+        """Neither idle nor past its absolute limit: the one rule of "a live
+        session" (the DynamoDB adapter writes it as the condition of its touch)."""
         return self.idle_expires_at > now and self.absolute_expires_at > now
+
+    def touched(self, now: datetime) -> Session:
+        """Activity at ``now`` pushes the idle expiry back, never past the absolute one."""
+        return replace(self, idle_expires_at=min(now + SESSION_IDLE, self.absolute_expires_at))
 
     def is_restricted(self, now: datetime) -> bool:
         """Restricted from sign-in (temporary password), or since the password

@@ -3,6 +3,7 @@ password change, recovery, password age, route permissions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from chalicelib.domain.account import (
     OFFICER,
     RESTRICTED_ROUTES,
+    SESSION_IDLE,
+    Session,
     allowed_routes,
     lock_delay,
     token_hash,
@@ -73,6 +76,17 @@ def test_temporary_password_lapses_after_7_days(fake_deps: FakeDeps) -> None:
 )
 def test_lock_delay(failures: int, seconds: int) -> None:
     assert lock_delay(failures) == timedelta(seconds=seconds)
+
+
+def test_a_session_lives_until_idle_or_absolute_expiry_and_activity_is_capped() -> None:
+    start = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    absolute = start + timedelta(hours=1)
+    session = Session("h", "0123456789", ("citizen",), False, start, start + SESSION_IDLE, absolute)
+    assert session.is_live(start + SESSION_IDLE - timedelta(seconds=1))
+    assert not session.is_live(start + SESSION_IDLE)
+    assert not replace(session, idle_expires_at=absolute + SESSION_IDLE).is_live(absolute)
+    assert session.touched(start + timedelta(minutes=10)).idle_expires_at == start + timedelta(minutes=40)
+    assert session.touched(start + timedelta(minutes=45)).idle_expires_at == absolute
 
 
 def test_change_password_checks_current_and_policy(fake_deps: FakeDeps) -> None:

@@ -77,12 +77,10 @@ class Container:
 
     @cached_property
     def _pynamodb(self) -> Any:
-        from pynamodb.connection import Connection
-
         from .adapters import models
 
         models.configure(self.settings)
-        return Connection(region=self.settings.region)
+        return models.connection(self.settings.region)
 
     @cached_property
     def declarations(self) -> DeclarationStore:

@@ -19,6 +19,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -390,3 +391,14 @@ def configure(settings: Settings) -> None:
         model.Meta.table_name = names[name]
         model.Meta.region = settings.region
         model._connection = None
+
+
+_connections: dict[str, Connection] = {}
+
+
+def connection(region: str) -> Connection:
+    """One low-level connection per region and process, for transactions: its
+    botocore session loads DynamoDB's service model once (~40 ms), not per container."""
+    if region not in _connections:
+        _connections[region] = Connection(region=region)
+    return _connections[region]

@@ -24,7 +24,7 @@ from chalice.app import (
 )
 
 from chalicelib import __version__
-from chalicelib.api.endpoint import Api, Call, ViewResult, correlation_id
+from chalicelib.api.endpoint import Api, Call, ViewResult, WithHeaders, correlation_id
 from chalicelib.api.problems import CHALICE_CODES, PROBLEM_CONTENT_TYPE, problem
 from chalicelib.bootstrap import container
 from chalicelib.domain.declaration import Declaration, vn_today
@@ -35,8 +35,15 @@ from chalicelib.observability import MetricUnit, flush_metrics, logger, metrics,
 app = Chalice(app_name="bhxh-registration")
 app.api.cors = CORSConfig(
     allow_origin=os.environ.get("BHXH_CORS_ORIGIN", "*"),
-    allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "Accept-Language", "X-Correlation-Id"],
-    expose_headers=["X-Correlation-Id", "Content-Language"],
+    allow_headers=[
+        "Content-Type",
+        "Authorization",
+        "Idempotency-Key",
+        "Accept-Language",
+        "X-Correlation-Id",
+        "X-Id-Number",
+    ],
+    expose_headers=["X-Correlation-Id", "Content-Language", "Deprecation", "Link"],
     max_age=600,
 )
 api = Api(app)
@@ -130,14 +137,27 @@ def submit_declaration(call: Call) -> ViewResult:
     return 201, body
 
 
+ID_NUMBER_HEADER = "x-id-number"
+
+
 @api.route("/v1/declarations/{declaration_id}")
 def declaration_status(call: Call, declaration_id: str) -> ViewResult:
+    """The declarant gives their ID number in ``X-Id-Number``; the query form
+    (``?id_number=``) puts it in URLs and logs, and is deprecated."""
+    from chalicelib.api.deprecation import deprecation_headers
     from chalicelib.services.get_declaration_status import get_declaration_status
 
     deps = container()
     now = deps.clock()
-    declaration = get_declaration_status(deps, declaration_id, call.query.get("id_number"), now)
-    return 200, _declaration_body(declaration, now)
+    id_number = call.headers.get(ID_NUMBER_HEADER)
+    deprecated = id_number is None and "id_number" in call.query
+    if deprecated:
+        id_number = call.query.get("id_number")
+    declaration = get_declaration_status(deps, declaration_id, id_number, now)
+    body = _declaration_body(declaration, now)
+    if deprecated:
+        return 200, WithHeaders(body, deprecation_headers(f"/v1/declarations/{declaration.id}"))
+    return 200, body
 
 
 # --- events --------------------------------------------------------------------------
@@ -357,10 +377,22 @@ def _officer(call: Call) -> Any:
 
 @api.route("/v1/declarations", methods=["GET"], authorizer=session_authorizer)
 def lookup(call: Call) -> ViewResult:
+    """Deprecated: the ID number ends up in URLs; ``POST /v1/declarations/lookup`` replaces it."""
+    from chalicelib.api.deprecation import deprecation_headers
     from chalicelib.services.lookup_declarations import lookup_declarations
 
     deps = container()
-    return 200, {"items": lookup_declarations(deps, call.query, deps.clock())}
+    items = lookup_declarations(deps, call.query, deps.clock())
+    return 200, WithHeaders({"items": items}, deprecation_headers("/v1/declarations/lookup"))
+
+
+@api.route("/v1/declarations/lookup", methods=["POST"], authorizer=session_authorizer)
+def lookup_by_body(call: Call) -> ViewResult:
+    """Find declarations by counter code or ID number, given in the body (never in the URL)."""
+    from chalicelib.services.lookup_declarations import lookup_body, lookup_declarations
+
+    deps = container()
+    return 200, {"items": lookup_declarations(deps, lookup_body(call.json()), deps.clock())}
 
 
 @api.route("/v1/declarations/paper", methods=["POST"], idempotent=True, authorizer=session_authorizer)

@@ -47,6 +47,7 @@ from typing import Any
 from .declaration import (
     APPROVED,
     AWAITING_OFFICE,
+    CANCELLED,
     CHANNEL_OFFICE,
     CHANNEL_PAPER,
     CHANNEL_SIGNED,
@@ -66,11 +67,11 @@ DEFAULT_RANGE_DAYS = 7
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 CHANNELS = (CHANNEL_OFFICE, CHANNEL_PAPER, CHANNEL_SIGNED)
-STATUSES = (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED)
+STATUSES = (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED, CANCELLED)
 # The statuses a declaration of each channel can enter (DESIGN §3 "Statuses").
 CHANNEL_STATUSES: dict[str, tuple[str, ...]] = {
-    CHANNEL_OFFICE: (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED),
-    CHANNEL_PAPER: (RECEIVED, APPROVED, REJECTED),
+    CHANNEL_OFFICE: (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED, CANCELLED),
+    CHANNEL_PAPER: (RECEIVED, APPROVED, REJECTED, CANCELLED),
     CHANNEL_SIGNED: (APPROVED, REJECTED),
 }
 DUE_CHANNELS = (CHANNEL_PAPER, CHANNEL_OFFICE)  # the channels whose dossiers have a due date
@@ -176,6 +177,7 @@ def entered_status_at(declaration: Declaration) -> datetime:
         APPROVED: declaration.decided_at,
         REJECTED: declaration.decided_at,
         EXPIRED: declaration.expires_at,
+        CANCELLED: declaration.decided_at,
     }
     moment = moments.get(declaration.status)
     if moment is None:

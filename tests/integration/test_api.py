@@ -43,12 +43,12 @@ def test_submit_creates_awaiting_office_declaration_with_ten_day_expiry(client: 
 
 def test_status_needs_the_matching_id_number(client: Any) -> None:
     created = json.loads(post(client, form()).body)
-    ok = client.http.get(f"/v1/declarations/{created['id']}?id_number=001089020747")
+    ok = client.http.get(f"/v1/declarations/{created['id']}", headers={"X-Id-Number": "001089020747"})
     assert ok.status_code == 200
     assert json.loads(ok.body)["code"] == created["code"]
-    wrong = client.http.get(f"/v1/declarations/{created['id']}?id_number=001089020748")
+    wrong = client.http.get(f"/v1/declarations/{created['id']}", headers={"X-Id-Number": "001089020748"})
     missing = client.http.get(f"/v1/declarations/{created['id']}")
-    unknown = client.http.get("/v1/declarations/nope?id_number=001089020747")
+    unknown = client.http.get("/v1/declarations/nope", headers={"X-Id-Number": "001089020747"})
     for response in (wrong, missing, unknown):
         assert response.status_code == 404
         assert problem_of(response)["code"] == "declaration_not_found"
@@ -58,7 +58,7 @@ def test_status_needs_the_matching_id_number(client: Any) -> None:
 def test_expired_declaration_is_410_before_ttl_deletes_it(client: Any, clock: FakeClock) -> None:
     created = json.loads(post(client, form()).body)
     clock.advance(days=10)
-    response = client.http.get(f"/v1/declarations/{created['id']}?id_number=001089020747")
+    response = client.http.get(f"/v1/declarations/{created['id']}", headers={"X-Id-Number": "001089020747"})
     assert response.status_code == 410
     assert problem_of(response)["code"] == "declaration_expired"
 

@@ -13,7 +13,8 @@ Counters (attribute names of a stats item):
 * ``decl#<channel>#<status>``: declarations of that channel that entered that
   status that day (Vietnam time): ``awaiting_office`` on submission,
   ``received`` on receipt (paper: when typed in), ``approved``/``rejected`` on
-  the decision, ``expired`` on the day the 10 days ran out.
+  the decision, ``expired`` on the day the 10 days ran out, ``cancelled`` when
+  another declaration of the same person was approved (office and paper).
 * ``due#<channel>#on_time``, ``due#<channel>#late``: dossiers with a due date
   (paper, and office dossiers once received) decided that day, on or before
   their ``due_by`` (the 3rd working day, Vietnam) or after it.

@@ -20,8 +20,15 @@ from chalicelib.entrypoints import auth, citizen, desk, events, reports
 app = Chalice(app_name="bhxh-registration")
 app.api.cors = CORSConfig(
     allow_origin=os.environ.get("BHXH_CORS_ORIGIN", "*"),
-    allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "Accept-Language", "X-Correlation-Id"],
-    expose_headers=["X-Correlation-Id", "Content-Language"],
+    allow_headers=[
+        "Content-Type",
+        "Authorization",
+        "Idempotency-Key",
+        "Accept-Language",
+        "X-Correlation-Id",
+        "X-Id-Number",
+    ],
+    expose_headers=["X-Correlation-Id", "Content-Language", "Deprecation", "Link"],
     max_age=600,
 )
 app.register_middleware(problems_for_chalice_errors, "http")

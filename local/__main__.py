@@ -51,6 +51,10 @@ def main() -> int:
     from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
 
+    from .access_log import redact_query_strings
+
+    redact_query_strings()  # no ID numbers of the deprecated query forms in the console
+
     factory = CLIFactory(str(ROOT))
     server = create_local_server(factory, "127.0.0.1", api_port(), "local")
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)

@@ -26,7 +26,7 @@ from chalicelib.domain.account import (
 )
 from chalicelib.domain.campaign import RosterEntry, Unit, UnitTally, day_key
 from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
-from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
+from chalicelib.domain.errors import AccountExistsError
 from chalicelib.domain.notification import (
     PERMANENT_FAILURE,
     QUEUED,
@@ -117,9 +117,7 @@ class FakeDeclarationStore:
                     guard.expires_at is not None and held.expires_at is not None and held.expires_at <= now
                 )
                 if not free:
-                    if guard.key.startswith("code#"):
-                        raise CounterCodeTakenError()
-                    raise OpenDeclarationExistsError()
+                    raise CounterCodeTakenError()
             if declaration.id in self.items:
                 raise CounterCodeTakenError()
             self.items[declaration.id] = declaration
@@ -141,13 +139,16 @@ class FakeDeclarationStore:
 
     def find_by_id_number(self, id_number: str) -> list[Declaration]:
         found = [d for d in self.items.values() if d.id_number == id_number]
-        return sorted(found, key=lambda d: d.created_at, reverse=True)
+        return sorted(found, key=lambda d: d.created_at, reverse=True)[:20]
+
+    def find_by_bhxh_code(self, bhxh_code: str, limit: int = 20) -> list[Declaration]:
+        found = [d for d in self.items.values() if d.form.bhxh_code == bhxh_code]
+        return sorted(found, key=lambda d: d.created_at, reverse=True)[:limit]
 
     def receive(
         self,
         before: Declaration,
         after: Declaration,
-        guard_keys: list[str],
         audit: list[AuditEvent],
         *,
         now: datetime,
@@ -157,9 +158,6 @@ class FakeDeclarationStore:
             if current is None or current.status != before.status or current.is_expired(now):
                 raise ConcurrentChangeError()
             self.items[before.id] = after
-            for key in guard_keys:
-                if key in self.guards and self.guards[key].owner == before.id:
-                    self.guards[key] = _Guard(before.id, None)
             self.audit.extend(audit)
             self.stats.apply(status_tally(after))
 
@@ -177,13 +175,20 @@ class FakeDeclarationStore:
                 self.accounts.accounts[decision.account.username] = decision.account
                 self.accounts.guards.update(decision.account_guards)
             self.items[decision.before.id] = decision.after
-            for key in decision.open_guards:
-                if key in self.guards and self.guards[key].owner == decision.before.id:
-                    del self.guards[key]
             if self.outbox is not None:
                 self.outbox.record(decision.notices, [])
             self.audit.extend(decision.audit)
             self.stats.apply(status_tally(decision.after))
+
+    def cancel(self, before: Declaration, after: Declaration, audit: list[AuditEvent], *, now: datetime) -> None:
+        with self._lock:
+            current = self.items.get(before.id)
+            lapsed = current is not None and current.expires_at is not None and current.expires_at <= now
+            if current is None or current.status != before.status or lapsed:
+                raise ConcurrentChangeError()
+            self.items[before.id] = after
+            self.audit.extend(audit)
+            self.stats.apply(status_tally(after))
 
     def record_decided(self, decided: DecidedOnArrival) -> None:
         with self._lock:
@@ -399,6 +404,9 @@ class FakeRegistry:
 
     def get(self, bhxh_code: str) -> Participant | None:
         return self.people.get(bhxh_code)
+
+    def find_by_id_number(self, id_number: str) -> list[Participant]:
+        return sorted((p for p in self.people.values() if p.id_number == id_number), key=lambda p: p.bhxh_code)
 
     def put_many(self, participants: Iterable[Participant]) -> int:
         count = 0

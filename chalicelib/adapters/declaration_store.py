@@ -18,7 +18,7 @@ from ..domain.declaration import (
     expiry_partition,
     shard_for,
 )
-from ..domain.errors import AccountExistsError, OpenDeclarationExistsError
+from ..domain.errors import AccountExistsError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification
 from ..domain.service_report import status_tally
@@ -132,9 +132,8 @@ class DynamoDeclarationStore:
             if guard.expires_at is not None:
                 # A guard whose TTL has passed is free, deleted or not.
                 condition = condition | (GuardModel.expires_at <= now)
-            label = "code" if guard.key.startswith("code#") else "open"
             tx.save(
-                label,
+                "code",
                 GuardModel(guard.key, owner=declaration.id, expires_at=_utc(guard.expires_at)),
                 condition=condition,
             )
@@ -145,8 +144,6 @@ class DynamoDeclarationStore:
         except TransactionCancelled as cancelled:
             if "account" in cancelled.failed:
                 raise AccountExistsError() from cancelled
-            if "open" in cancelled.failed:
-                raise OpenDeclarationExistsError() from cancelled
             raise CounterCodeTakenError() from cancelled
 
     def get(self, declaration_id: str) -> Declaration | None:
@@ -171,11 +168,14 @@ class DynamoDeclarationStore:
         items = DeclarationModel.by_id_number.query(id_number, scan_index_forward=False, limit=20)
         return self._get_many([item.id for item in items])
 
+    def find_by_bhxh_code(self, bhxh_code: str, limit: int = 20) -> list[Declaration]:
+        items = DeclarationModel.by_bhxh_code.query(bhxh_code, scan_index_forward=False, limit=limit)
+        return self._get_many([item.id for item in items])
+
     def receive(
         self,
         before: Declaration,
         after: Declaration,
-        guard_keys: list[str],
         audit: list[AuditEvent],
         *,
         now: datetime,
@@ -199,13 +199,6 @@ class DynamoDeclarationStore:
             condition=(DeclarationModel.status == before.status) & (DeclarationModel.expires_at > _utc(now)),
         )
         self._stats.add_to(tx, status_tally(after))
-        for key in guard_keys:
-            tx.update(
-                "guard",
-                GuardModel(key),
-                actions=[GuardModel.expires_at.remove()],
-                condition=GuardModel.owner == before.id,
-            )
         for event in audit:
             tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
         try:
@@ -256,8 +249,6 @@ class DynamoDeclarationStore:
             condition=DeclarationModel.status == decision.before.status,
         )
         self._stats.add_to(tx, status_tally(after))
-        for key in decision.open_guards:
-            tx.delete("guard", GuardModel(key), condition=GuardModel.owner == after.id)
         self._add_decision_writes(tx, decision.account, decision.account_guards, decision.notices, decision.audit)
         try:
             tx.commit()
@@ -269,6 +260,33 @@ class DynamoDeclarationStore:
                 raise ConcurrentChangeError() from cancelled
             if cancelled.failed & {"account", "account_guard"}:
                 raise AccountExistsError() from cancelled
+            raise ConcurrentChangeError() from cancelled
+
+    def cancel(self, before: Declaration, after: Declaration, audit: list[AuditEvent], *, now: datetime) -> None:
+        if not (after.decided_at and after.decided_by):
+            raise ValueError("a cancellation names when and by whom")
+        tx = LabelledTransaction(self._connection)
+        lapsed = DeclarationModel.expires_at.exists() & (DeclarationModel.expires_at <= _utc(now))
+        tx.update(
+            "declaration",
+            DeclarationModel(before.id),
+            actions=[
+                DeclarationModel.status.set(after.status),
+                DeclarationModel.decided_at.set(after.decided_at.astimezone(UTC)),
+                DeclarationModel.decided_by.set(after.decided_by),
+                DeclarationModel.reasons.set(list(after.reasons)),
+                DeclarationModel.expires_at.remove(),  # kept as evidence: the TTL must not delete it
+                DeclarationModel.expiry_shard.remove(),  # no reminders
+                DeclarationModel.due_office.remove(),  # not overdue
+            ],
+            condition=(DeclarationModel.status == before.status) & ~lapsed,
+        )
+        self._stats.add_to(tx, status_tally(after))
+        for event in audit:
+            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
             raise ConcurrentChangeError() from cancelled
 
     def record_decided(self, decided: DecidedOnArrival) -> None:

@@ -51,6 +51,19 @@ class ByIdNumberIndex(GlobalSecondaryIndex["DeclarationModel"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ByBhxhCodeIndex(GlobalSecondaryIndex["DeclarationModel"]):
+    """Every declaration carrying a social-insurance code, newest first: the
+    officer sees all of a person's declarations (an imposter's included), and
+    an approval finds the others it cancels."""
+
+    class Meta:
+        index_name = "by_bhxh_code"
+        projection = KeysOnlyProjection()
+
+    bhxh_code = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class ByExpiryDayIndex(GlobalSecondaryIndex["DeclarationModel"]):
     """Sparse and write-sharded: only declarations awaiting the office carry
     ``expiry_shard`` (``YYYY-MM-DD#n``); the reminder job queries one day."""
@@ -104,6 +117,7 @@ class DeclarationModel(Model):
 
     by_code = ByCodeIndex()
     by_id_number = ByIdNumberIndex()
+    by_bhxh_code = ByBhxhCodeIndex()
     by_expiry_day = ByExpiryDayIndex()
     by_office_due = ByOfficeDueIndex()
 
@@ -176,6 +190,16 @@ class AuditModel(Model):
     at = UTCDateTimeAttribute()
 
 
+class ParticipantsByIdNumberIndex(GlobalSecondaryIndex["ParticipantModel"]):
+    """The registry by ID document number: which person an ID number belongs to."""
+
+    class Meta:
+        index_name = "by_id_number"
+        projection = AllProjection()
+
+    id_number = UnicodeAttribute(hash_key=True)
+
+
 class ParticipantModel(Model):
     """A slice of the BHXH participant registry, keyed by social-insurance code."""
 
@@ -189,6 +213,8 @@ class ParticipantModel(Model):
     id_number = UnicodeAttribute()
     phone = UnicodeAttribute()
     province_code = UnicodeAttribute()
+
+    by_id_number = ParticipantsByIdNumberIndex()
 
 
 class ByProvinceIndex(GlobalSecondaryIndex["OfficeModel"]):

@@ -9,6 +9,20 @@ from dataclasses import asdict
 from ..services.ports import Participant
 from .models import ParticipantModel
 
+MAX_PER_ID_NUMBER = 10  # one person per ID number; a few in a registry with duplicates, never unbounded
+
+
+def _participant(item: ParticipantModel) -> Participant:
+    return Participant(
+        item.bhxh_code,
+        item.full_name,
+        item.date_of_birth,
+        item.gender,
+        item.id_number,
+        item.phone,
+        item.province_code,
+    )
+
 
 class DynamoRegistry:
     def get(self, bhxh_code: str) -> Participant | None:
@@ -16,15 +30,11 @@ class DynamoRegistry:
             item = ParticipantModel.get(bhxh_code)
         except ParticipantModel.DoesNotExist:
             return None
-        return Participant(
-            item.bhxh_code,
-            item.full_name,
-            item.date_of_birth,
-            item.gender,
-            item.id_number,
-            item.phone,
-            item.province_code,
-        )
+        return _participant(item)
+
+    def find_by_id_number(self, id_number: str) -> list[Participant]:
+        items = ParticipantModel.by_id_number.query(id_number, limit=MAX_PER_ID_NUMBER)
+        return sorted((_participant(item) for item in items), key=lambda p: p.bhxh_code)
 
     def put_many(self, participants: Iterable[Participant]) -> int:
         """Batched (25 a request, unprocessed items retried by PynamoDB);

@@ -39,6 +39,14 @@ class Download:
 
 
 @dataclass(frozen=True)
+class WithHeaders:
+    """A view's JSON body sent with response headers of its own (a deprecation notice)."""
+
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who called, as the authorizer vouched (API Gateway passes its context)."""
 
@@ -197,6 +205,9 @@ class Api:
             return Response(
                 body=download.text, status_code=outcome["status"], headers={**headers, **download.headers()}
             )
+        if isinstance(outcome["body"], WithHeaders):
+            extra = outcome["body"]
+            return json_response(extra.body, outcome["status"], {**headers, **extra.headers})
         if outcome["status"] in (202, 204) and outcome["body"] is None:
             return Response(body="", status_code=outcome["status"], headers=dict(headers))
         return json_response(outcome["body"], outcome["status"], headers)

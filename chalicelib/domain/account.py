@@ -152,7 +152,8 @@ RESTRICTED_ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/auth/logout": ("POST",),
 }
 DESK_READ_ROUTES: dict[str, tuple[str, ...]] = {
-    "/v1/declarations": ("GET",),
+    "/v1/declarations": ("GET",),  # deprecated: POST /v1/declarations/lookup
+    "/v1/declarations/lookup": ("POST",),
     "/v1/declarations/overdue": ("GET",),
     "/v1/declarations/*/history": ("GET",),
 }

@@ -21,7 +21,11 @@ RECEIVED = "received"
 APPROVED = "approved"
 REJECTED = "rejected"
 EXPIRED = "expired"
+# Superseded: another declaration of the same person was approved (DESIGN §2
+# "Nobody blocks anybody"); the approval cancels the person's open ones.
+CANCELLED = "cancelled"
 OPEN_STATUSES = (AWAITING_OFFICE, RECEIVED)
+SUPERSEDED = "superseded"  # the reason recorded on a cancelled declaration
 
 
 def vn_today(now: datetime) -> date:
@@ -172,13 +176,22 @@ def identity_key(form: Form01) -> str:
     return f"id#{document.number}"
 
 
-def open_declaration_guards(declaration: Declaration) -> list[GuardKey]:
-    """One open declaration per person: by social-insurance code and by ID number."""
-    form = declaration.form
-    return [
-        GuardKey(f"open#bhxh#{form.bhxh_code}", declaration.expires_at),
-        GuardKey(f"open#{identity_key(form)}", declaration.expires_at),
-    ]
+def superseded(declaration: Declaration, *, by: str, now: datetime) -> Declaration:
+    """``declaration`` cancelled because another declaration of the same person
+    was approved (``by`` decided it): no longer open, no TTL, no due date."""
+    return replace(
+        declaration,
+        status=CANCELLED,
+        decided_at=now,
+        decided_by=by,
+        reasons=(SUPERSEDED,),
+        expires_at=None,
+    )
+
+
+def is_cancellable(declaration: Declaration, now: datetime) -> bool:
+    """Open and not lapsed: an expired office declaration is the TTL's to count."""
+    return declaration.status in OPEN_STATUSES and not declaration.is_expired(now)
 
 
 def account_guard_keys(form: Form01) -> list[str]:
@@ -192,7 +205,7 @@ def counter_code_guard(code: str) -> GuardKey:
 
 # Audit events sort by time, then by their place in the lifecycle, so two
 # changes within the same second still read in order.
-_LIFECYCLE_RANK = {AWAITING_OFFICE: 1, RECEIVED: 2, APPROVED: 3, REJECTED: 3, EXPIRED: 3}
+_LIFECYCLE_RANK = {AWAITING_OFFICE: 1, RECEIVED: 2, APPROVED: 3, REJECTED: 3, EXPIRED: 3, CANCELLED: 4}
 
 
 def audit_event_id(at: datetime, to_status: str) -> str:

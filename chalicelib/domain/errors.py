@@ -65,8 +65,10 @@ class DeclarationExpiredError(DomainError):
     status = 410
 
 
-class OpenDeclarationExistsError(DomainError):
-    code = "open_declaration_exists"
+class DeclarationCancelledError(DomainError):
+    """Another declaration of the same person was approved: this one is void."""
+
+    code = "declaration_cancelled"
     status = 409
 
 

@@ -115,11 +115,21 @@ def _is_name(text: str) -> bool:
     return True
 
 
+def is_latin_script(text: str) -> bool:
+    """Every letter is a Latin one (Vietnamese letters with their diacritics
+    included), by the Unicode character names after NFC: a name that mixes in
+    Cyrillic or Greek look-alikes ("Nguyеn" with a Cyrillic е) is refused, and
+    no hand-written list of letters is needed."""
+    return all(unicodedata.name(ch, "").startswith("LATIN ") for ch in text if ch.isalpha())
+
+
 def _name(errors: list[FieldError], value: Any) -> str:
     before = len(errors)
     text = _text(errors, "full_name", value, MAX_NAME)
     if len(errors) == before and not _is_name(text):
         errors.append(FieldError("full_name", "invalid_characters"))
+    elif len(errors) == before and not is_latin_script(text):
+        errors.append(FieldError("full_name", "invalid_script"))
     return text
 
 

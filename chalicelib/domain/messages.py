@@ -19,9 +19,9 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Tờ khai đã bị hủy do quá 10 ngày chưa nộp hồ sơ tại cơ quan BHXH",
         "The declaration was cancelled: the dossier was not brought to a BHXH office within 10 days",
     ),
-    "open_declaration_exists": (
-        "Bạn đang có một tờ khai chưa hoàn tất",
-        "You already have a declaration in progress",
+    "declaration_cancelled": (
+        "Tờ khai đã bị hủy vì một tờ khai khác của cùng người đã được phê duyệt",
+        "The declaration was cancelled: another declaration of the same person was approved",
     ),
     "account_exists": (
         "Bạn đã có tài khoản giao dịch điện tử với BHXH",
@@ -122,6 +122,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_type": ("Sai kiểu dữ liệu (cần {expected})", "Wrong type (expected {expected})"),
     "too_long": ("Dài quá {max} ký tự", "Longer than {max} characters"),
     "invalid_characters": ("Có ký tự không hợp lệ", "Contains characters that are not allowed"),
+    "invalid_script": (
+        "Chỉ dùng chữ cái Latin (chữ tiếng Việt có dấu), không dùng chữ của bảng chữ cái khác",
+        "Use Latin letters only (Vietnamese diacritics allowed), not letters of another alphabet",
+    ),
     "invalid_date": ("Ngày phải theo dạng YYYY-MM-DD", "Dates are written YYYY-MM-DD"),
     "date_out_of_range": ("Ngày không hợp lệ", "The date is out of range"),
     "invalid_choice": ("Chỉ chấp nhận: {choices}", "Must be one of: {choices}"),

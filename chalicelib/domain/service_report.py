@@ -13,7 +13,8 @@ Counters (attribute names of a stats item):
 * ``decl#<channel>#<status>``: declarations of that channel that entered that
   status that day (Vietnam time): ``awaiting_office`` on submission,
   ``received`` on receipt (paper: when typed in), ``approved``/``rejected`` on
-  the decision, ``expired`` on the day the 10 days ran out.
+  the decision, ``expired`` on the day the 10 days ran out, ``cancelled`` when
+  another declaration of the same person was approved (office and paper).
 * ``due#<channel>#on_time``, ``due#<channel>#late``: dossiers with a due date
   (paper, and office dossiers once received) decided that day, on or before
   their ``due_by`` (the 3rd working day, Vietnam) or after it.
@@ -47,6 +48,7 @@ from typing import Any
 from .declaration import (
     APPROVED,
     AWAITING_OFFICE,
+    CANCELLED,
     CHANNEL_OFFICE,
     CHANNEL_PAPER,
     CHANNEL_SIGNED,
@@ -66,11 +68,11 @@ DEFAULT_RANGE_DAYS = 7
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 CHANNELS = (CHANNEL_OFFICE, CHANNEL_PAPER, CHANNEL_SIGNED)
-STATUSES = (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED)
+STATUSES = (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED, CANCELLED)
 # The statuses a declaration of each channel can enter (DESIGN §3 "Statuses").
 CHANNEL_STATUSES: dict[str, tuple[str, ...]] = {
-    CHANNEL_OFFICE: (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED),
-    CHANNEL_PAPER: (RECEIVED, APPROVED, REJECTED),
+    CHANNEL_OFFICE: (AWAITING_OFFICE, RECEIVED, APPROVED, REJECTED, EXPIRED, CANCELLED),
+    CHANNEL_PAPER: (RECEIVED, APPROVED, REJECTED, CANCELLED),
     CHANNEL_SIGNED: (APPROVED, REJECTED),
 }
 DUE_CHANNELS = (CHANNEL_PAPER, CHANNEL_OFFICE)  # the channels whose dossiers have a due date
@@ -176,6 +178,7 @@ def entered_status_at(declaration: Declaration) -> datetime:
         APPROVED: declaration.decided_at,
         REJECTED: declaration.decided_at,
         EXPIRED: declaration.expires_at,
+        CANCELLED: declaration.decided_at,
     }
     moment = moments.get(declaration.status)
     if moment is None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .campaign import ProgressReport, ProgressRow
 
-TEMPLATE_VERSION = "2026-11-24"
+TEMPLATE_VERSION = "2026-12-03"
 HOTLINE = "1900 9068"
 HOTLINE_SMS = "19009068"
 OFFICE_LOOKUP_URL = "https://baohiemxahoi.gov.vn/tracuu/Pages/tra-cuu-co-quan-bao-hiem.aspx"
@@ -132,6 +132,67 @@ def office_cancelled_email(full_name: str, code: str) -> Email:
             "dossier was not brought to a BHXH office within 10 days of confirming it.",
             f"You can declare again at {PORTAL_URL}.",
             f"Find the nearest BHXH office: {OFFICE_LOOKUP_URL}. Hotline: {HOTLINE}.",
+        ],
+    )
+
+
+# --- declarations in someone's name: the registry's contact is told ------------------
+# Sent to the phone the BHXH registry holds (and the e-mail of the person's
+# account, if any), never to what an anonymous declaration gave.
+
+
+def declared_in_your_name_sms(code: str) -> Sms:
+    return _sms(
+        f"BHXH VN: Co to khai DK giao dich dien tu ma {code} vua nop voi ma so BHXH/CCCD cua ban. "
+        f"Neu khong phai ban, goi ngay {HOTLINE_SMS}"
+    )
+
+
+def declared_in_your_name_email(full_name: str, code: str) -> Email:
+    return _email(
+        f"BHXH Việt Nam: có tờ khai đăng ký giao dịch điện tử mang thông tin của Ông/Bà ({code})",
+        [
+            f"Kính gửi {full_name},",
+            f"Một tờ khai đăng ký sử dụng phương thức giao dịch điện tử (Mẫu số 01) mã {code} vừa được nộp "
+            "trực tuyến với mã số BHXH hoặc số giấy tờ tùy thân của Ông/Bà.",
+            "Nếu đó là Ông/Bà, vui lòng mang tờ khai đã in, ký và giấy tờ tùy thân đến cơ quan BHXH trong 10 ngày.",
+            f"Nếu không phải Ông/Bà, vui lòng gọi ngay Tổng đài {HOTLINE}. Tờ khai này không ngăn Ông/Bà tự đăng ký: "
+            "chỉ tờ khai được cán bộ BHXH đối chiếu giấy tờ tùy thân, hoặc được ký số, mới được phê duyệt.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            f"An e-transaction registration (Form 01) with code {code} was just submitted online with your "
+            "social-insurance code or ID document number.",
+            "If it was you, bring the printed, signed form and your ID document to a BHXH office within 10 days.",
+            f"If it was not you, call the hotline {HOTLINE} at once. It does not stop you from registering yourself: "
+            "only a declaration whose ID document an officer checked, or which is digitally signed, is approved.",
+        ],
+    )
+
+
+def declared_with_account_sms(username: str) -> Sms:
+    return _sms(
+        f"BHXH VN: Co to khai DK giao dich dien tu moi voi thong tin cua ban, nhung ban da co TK {username}. "
+        f"Hay dang nhap/khoi phuc MK. Khong phai ban? Goi {HOTLINE_SMS}"
+    )
+
+
+def declared_with_account_email(full_name: str, username: str) -> Email:
+    return _email(
+        "BHXH Việt Nam: Ông/Bà đã có tài khoản giao dịch điện tử",
+        [
+            f"Kính gửi {full_name},",
+            "Một tờ khai đăng ký sử dụng phương thức giao dịch điện tử vừa được nộp trực tuyến với mã số BHXH "
+            f"hoặc số giấy tờ tùy thân của Ông/Bà, nhưng Ông/Bà đã có tài khoản {username}.",
+            f"Vui lòng đăng nhập tại {PORTAL_URL}; nếu quên mật khẩu, hãy dùng chức năng khôi phục mật khẩu.",
+            f"Nếu không phải Ông/Bà nộp tờ khai, vui lòng gọi ngay Tổng đài {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            "An e-transaction registration was just submitted online with your social-insurance code or ID "
+            f"document number, but you already have account {username}.",
+            f"Please sign in at {PORTAL_URL}; if you forgot the password, use password recovery.",
+            f"If you did not submit it, call the hotline {HOTLINE} at once.",
         ],
     )
 

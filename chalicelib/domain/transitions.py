@@ -3,6 +3,7 @@
     awaiting_office --receive--> received --approve--> approved
                                          --reject---> rejected
     awaiting_office --(10 days)--> expired
+    awaiting_office, received --(another declaration of the person approved)--> cancelled
     paper: (typed in) --> received;  signed: --> approved / rejected
 
 Every refusal has its own error; the stores enforce the same rule with a
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .declaration import APPROVED, AWAITING_OFFICE, EXPIRED, RECEIVED, REJECTED, Declaration
+from .declaration import APPROVED, AWAITING_OFFICE, CANCELLED, EXPIRED, RECEIVED, REJECTED, Declaration
 from .errors import (
     AlreadyDecidedError,
     AlreadyReceivedError,
+    DeclarationCancelledError,
     DeclarationExpiredError,
     NotReceivedError,
     OtherOfficeError,
@@ -31,6 +33,8 @@ def check(declaration: Declaration, action: str, now: datetime, office_code: str
     status = declaration.effective_status(now)
     if status in (APPROVED, REJECTED):
         raise AlreadyDecidedError()
+    if status == CANCELLED:
+        raise DeclarationCancelledError()
     if status == EXPIRED:
         raise DeclarationExpiredError()
     if action == RECEIVE:

@@ -52,14 +52,28 @@ def submit_declaration(call: Call) -> ViewResult:
     return 201, body
 
 
+ID_NUMBER_HEADER = "x-id-number"
+
+
 @routes.route("/v1/declarations/{declaration_id}")
 def declaration_status(call: Call, declaration_id: str) -> ViewResult:
+    """The declarant gives their ID number in ``X-Id-Number``; the query form
+    (``?id_number=``) puts it in URLs and logs, and is deprecated."""
+    from ..api.deprecation import deprecation_headers
+    from ..api.endpoint import WithHeaders
     from ..services.get_declaration_status import get_declaration_status
 
     deps = container()
     now = deps.clock()
-    declaration = get_declaration_status(deps, declaration_id, call.query.get("id_number"), now)
-    return 200, declaration_body(declaration, now)
+    id_number = call.headers.get(ID_NUMBER_HEADER)
+    deprecated = id_number is None and "id_number" in call.query
+    if deprecated:
+        id_number = call.query.get("id_number")
+    declaration = get_declaration_status(deps, declaration_id, id_number, now)
+    body = declaration_body(declaration, now)
+    if deprecated:
+        return 200, WithHeaders(body, deprecation_headers(f"/v1/declarations/{declaration.id}"))
+    return 200, body
 
 
 @routes.route(

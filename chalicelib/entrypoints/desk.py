@@ -24,10 +24,23 @@ def _officer(call: Call) -> Officer:
 
 @routes.route("/v1/declarations", methods=["GET"], signed_in=True)
 def lookup(call: Call) -> ViewResult:
+    """Deprecated: the ID number ends up in URLs; ``POST /v1/declarations/lookup`` replaces it."""
+    from ..api.deprecation import deprecation_headers
+    from ..api.endpoint import WithHeaders
     from ..services.lookup_declarations import lookup_declarations
 
     deps = container()
-    return 200, {"items": lookup_declarations(deps, call.query, deps.clock())}
+    items = lookup_declarations(deps, call.query, deps.clock())
+    return 200, WithHeaders({"items": items}, deprecation_headers("/v1/declarations/lookup"))
+
+
+@routes.route("/v1/declarations/lookup", methods=["POST"], signed_in=True)
+def lookup_by_body(call: Call) -> ViewResult:
+    """Find declarations by counter code or ID number, given in the body (never in the URL)."""
+    from ..services.lookup_declarations import lookup_body, lookup_declarations
+
+    deps = container()
+    return 200, {"items": lookup_declarations(deps, lookup_body(call.json()), deps.clock())}
 
 
 @routes.route("/v1/declarations/paper", methods=["POST"], idempotent=True, signed_in=True)

@@ -1,17 +1,19 @@
 """Use case: the officer approves a received dossier; the account is issued
 and activated and the approval SMS and email (username and temporary
-password) are queued, all in one transaction with the status change."""
+password) are queued, all in one transaction with the status change. Then
+the same person's other open declarations are cancelled (``cancel_superseded``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from ..domain.declaration import APPROVED, Declaration, audit_event_id, open_declaration_guards
+from ..domain.declaration import APPROVED, Declaration, audit_event_id
 from ..domain.errors import RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
 from ..domain.transitions import APPROVE, check
+from .cancel_superseded import cancel_superseded
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
 from .officer_desk import Officer, explain_lost_race, load
@@ -53,7 +55,6 @@ def approve_declaration(
     decision = Decision(
         before=declaration,
         after=approved,
-        open_guards=[guard.key for guard in open_declaration_guards(declaration)],
         notices=prepared.notices,
         audit=[audit, prepared.audit],
         account=prepared.account,
@@ -64,4 +65,5 @@ def approve_declaration(
     except ConcurrentChangeError as error:
         raise explain_lost_race(deps, declaration_id, APPROVE, now, office) from error
     deps.outbox.enqueue(prepared.notices)
+    cancel_superseded(deps, approved, actor=officer.username, office_code=office, now=now, trace_id=trace_id)
     return approved

@@ -1,7 +1,8 @@
 """Use case: the declarant reads the status of their declaration.
 
-The id alone is not enough: the declarant also gives their ID number, and a
-mismatch answers exactly like an unknown id (404), so ids cannot be probed."""
+The id alone is not enough: the declarant also gives their ID number (in the
+``X-Id-Number`` header, never in the URL), and a mismatch answers exactly
+like an unknown id (404), so ids cannot be probed."""
 
 from __future__ import annotations
 

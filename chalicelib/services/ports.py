@@ -53,7 +53,6 @@ class Decision:
 
     before: Declaration
     after: Declaration
-    open_guards: list[str]
     notices: list[Notification]
     audit: list[AuditEvent]
     account: Account | None = None
@@ -73,12 +72,14 @@ class DeclarationStore(Protocol):
         audit: list[AuditEvent],
         now: datetime,
     ) -> None:
-        """Put the declaration, its guards, audit events and the service
-        report's counters of its status in one transaction.
+        """Put the declaration, its guards (its counter code), audit events and
+        the service report's counters of its status in one transaction.
 
-        Raises ``OpenDeclarationExistsError`` when a live guard is held,
-        ``AccountExistsError`` when any ``must_be_absent`` key exists,
-        ``CounterCodeTakenError`` when the code guard is taken."""
+        Several declarations of one person may coexist (DESIGN §2 "Nobody
+        blocks anybody"): nothing here refuses a second one. Raises
+        ``AccountExistsError`` when any ``must_be_absent`` key exists (paper
+        forms typed in by officers), ``CounterCodeTakenError`` when the code
+        guard is taken."""
 
     def get(self, declaration_id: str) -> Declaration | None: ...
 
@@ -89,24 +90,32 @@ class DeclarationStore(Protocol):
 
     def find_by_id_number(self, id_number: str) -> list[Declaration]: ...
 
+    def find_by_bhxh_code(self, bhxh_code: str, limit: int = 20) -> list[Declaration]:
+        """Declarations carrying this social-insurance code, newest first, at most ``limit``."""
+
     def receive(
         self,
         before: Declaration,
         after: Declaration,
-        guard_keys: list[str],
         audit: list[AuditEvent],
         *,
         now: datetime,
     ) -> None:
         """Record receipt (and count it for the service report) if ``before`` is still awaiting the
-        office and not expired; the open-declaration guards lose their TTL.
+        office and not expired; the declaration loses its TTL.
         Otherwise ``ConcurrentChangeError`` and nothing is written."""
 
     def decide(self, decision: Decision) -> None:
         """Apply a decision in one transaction (the declaration's status change
-        conditional on it still being received, the guards, the account when
+        conditional on it still being received, the account and its guards when
         approved, the notices, the audit event and the decision's tally). ``ConcurrentChangeError``
         when the status changed; ``AccountExistsError`` when the person has an account."""
+
+    def cancel(self, before: Declaration, after: Declaration, audit: list[AuditEvent], *, now: datetime) -> None:
+        """Record ``after`` (cancelled: another declaration of the person was
+        approved) with its audit event and tally, in one transaction, if
+        ``before`` still has its status and has not lapsed; its TTL, expiry
+        index entry and due-date index entry go. ``ConcurrentChangeError`` otherwise."""
 
     def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
         """Received dossiers of an office due on or before ``due_until``, oldest first."""
@@ -205,6 +214,9 @@ class OfficeDirectory(Protocol):
 
 class Registry(Protocol):
     def get(self, bhxh_code: str) -> Participant | None: ...
+
+    def find_by_id_number(self, id_number: str) -> list[Participant]:
+        """The participants whose ID document has this number (normally one)."""
 
     def put_many(self, participants: Iterable[Participant]) -> int: ...
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ..domain.declaration import RECEIVED, Declaration, audit_event_id, open_declaration_guards, vn_today
+from ..domain.declaration import RECEIVED, Declaration, audit_event_id, vn_today
 from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import ID_DOCUMENT_TYPES
 from ..domain.notification import AuditEvent
@@ -67,9 +67,8 @@ def receive_declaration(
         office_code=office,
         trace_id=trace_id,
     )
-    guards = [guard.key for guard in open_declaration_guards(declaration)]
     try:
-        deps.declarations.receive(declaration, received, guards, [audit], now=now)
+        deps.declarations.receive(declaration, received, [audit], now=now)
     except ConcurrentChangeError as error:
         raise explain_lost_race(deps, declaration_id, RECEIVE, now, office) from error
     return received, registry_differences(received.form, received.registry)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import templates
-from ..domain.declaration import REJECTED, Declaration, audit_event_id, open_declaration_guards
+from ..domain.declaration import REJECTED, Declaration, audit_event_id
 from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, Notification, notices_for
@@ -107,7 +107,6 @@ def reject_declaration(
     decision = Decision(
         before=declaration,
         after=rejected,
-        open_guards=[guard.key for guard in open_declaration_guards(declaration)],
         notices=notices,
         audit=[audit],
     )

@@ -1,5 +1,9 @@
 """Use case: an officer types in a paper Form 01 handed in at the counter;
-it is received at once and must be decided within 3 working days."""
+it is received at once and must be decided within 3 working days.
+
+The officer is authenticated and the person is at the counter, so a person
+who has an account already is told so (``account_exists``); someone else's
+open declaration never stands in the way (DESIGN §2 "Nobody blocks anybody")."""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from ..domain.declaration import (
     audit_event_id,
     counter_code_guard,
     new_paper_declaration,
-    open_declaration_guards,
     vn_today,
 )
 from ..domain.errors import FieldError, ValidationError
@@ -60,13 +63,8 @@ def submit_paper_declaration(
             trace_id=trace_id,
         )
         try:
-            # A paper dossier's guards have no TTL: it stays open until decided.
             deps.declarations.create(
-                declaration,
-                [*open_declaration_guards(declaration), counter_code_guard(declaration.code)],
-                account_guard_keys(form),
-                [audit],
-                now,
+                declaration, [counter_code_guard(declaration.code)], account_guard_keys(form), [audit], now
             )
         except CounterCodeTakenError:
             continue

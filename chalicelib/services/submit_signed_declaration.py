@@ -2,7 +2,8 @@
 certificate; it is decided in the request (DESIGN §2 "Signed declarations").
 
 * A valid signature of the declarant whose data match the BHXH registry:
-  approved, the account issued, the approval SMS and email queued.
+  approved, the account issued, the approval SMS and email queued; the same
+  person's open office or paper declarations are then cancelled.
 * A valid signature with a registry mismatch, or a person who has an account
   already: rejected with reasons, rejection notices queued.
 * Anything else (XML, signature, certificate, signer, form): refused with the
@@ -21,6 +22,7 @@ from datetime import datetime
 
 from ..domain.declaration import (
     APPROVED,
+    AUTOMATIC,
     CHANNEL_SIGNED,
     REJECTED,
     Declaration,
@@ -35,6 +37,7 @@ from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent, Notification
 from ..domain.registry_check import registry_differences
 from ..signatures.identity import check_form_signer
+from .cancel_superseded import cancel_superseded
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
 from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, VerifiedSignature
@@ -168,6 +171,7 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
         except AccountExistsError:
             return None
         deps.outbox.enqueue(prepared.notices)
+        cancel_superseded(deps, approved, actor=AUTOMATIC, office_code=None, now=arrival.now, trace_id=arrival.trace_id)
         return approved
     raise RuntimeError("no free counter code after several draws")
 

@@ -119,16 +119,17 @@ ACCESS: dict[str, FunctionAccess] = {
     "app": FunctionAccess(
         purpose="HTTP API: declarations, officer desk, sign-in, accounts, recovery",
         tables={
-            # create / receive / decide / record_decided (transactions), get, find_by_* (index + batch get),
-            # awaiting_decision (overdue list)
+            # create / receive / decide / cancel / record_decided (transactions), get, find_by_* (index +
+            # batch get), awaiting_decision (overdue list)
             "declarations": TableUse(
-                (GET, BATCH_GET, PUT, UPDATE), indexes=("by_code", "by_id_number", "by_office_due")
+                (GET, BATCH_GET, PUT, UPDATE), indexes=("by_code", "by_id_number", "by_bhxh_code", "by_office_due")
             ),
             # open-declaration, counter-code and account guards: put/update/delete/condition check in transactions
             "guards": TableUse((PUT, UPDATE, DELETE, CHECK)),
             "notifications": TableUse((PUT, GET)),
             "audit": TableUse((PUT,), query=True),  # history of a declaration
-            "registry": TableUse((GET,)),  # BHXH records cross-check
+            # BHXH records cross-check; who an ID number belongs to (lookups, alerts to the registry's phone)
+            "registry": TableUse((GET,), indexes=("by_id_number",)),
             "offices": TableUse((GET,), indexes=("by_province",)),
             "idempotency": TableUse((GET, PUT, UPDATE, DELETE)),  # Powertools idempotency persistence layer
             "accounts": TableUse((GET, PUT, UPDATE)),

@@ -11,18 +11,20 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.declaration import (
+    CANCELLED,
+    RECEIVED,
     Declaration,
     account_guard_keys,
     counter_code_guard,
     new_office_declaration,
-    open_declaration_guards,
+    superseded,
 )
-from chalicelib.domain.errors import AccountExistsError, OpenDeclarationExistsError
+from chalicelib.domain.errors import AccountExistsError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
-from chalicelib.services.ports import CounterCodeTakenError
-from tests.builders import form, other_person
-from tests.fakes import FakeDeclarationStore, FakeOutbox
+from chalicelib.services.ports import ConcurrentChangeError, CounterCodeTakenError
+from tests.builders import PARTICIPANT_AN, PARTICIPANT_BINH, form, other_person
+from tests.fakes import FakeDeclarationStore, FakeOutbox, FakeRegistry
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -34,8 +36,11 @@ def deps(request: pytest.FixtureRequest) -> Any:
         class Fakes:
             declarations = FakeDeclarationStore()
             outbox = FakeOutbox()
+            registry = FakeRegistry()
 
-        return Fakes()
+        fakes = Fakes()
+        fakes.registry.put_many([PARTICIPANT_AN, PARTICIPANT_BINH])
+        return fakes
     return request.getfixturevalue("container")
 
 
@@ -46,13 +51,7 @@ def declaration(body: dict[str, Any] | None = None, *, did: str = "d-1", code: s
 
 def create(store: Any, item: Declaration, now: datetime = NOW) -> None:
     audit = AuditEvent(item.id, "created", None, item.status, "declarant", item.channel, now)
-    store.create(
-        item,
-        [*open_declaration_guards(item), counter_code_guard(item.code)],
-        account_guard_keys(item.form),
-        [audit],
-        now,
-    )
+    store.create(item, [counter_code_guard(item.code)], account_guard_keys(item.form), [audit], now)
 
 
 def test_create_then_get_round_trips(deps: Any) -> None:
@@ -62,18 +61,67 @@ def test_create_then_get_round_trips(deps: Any) -> None:
     assert deps.declarations.get("missing") is None
 
 
-def test_second_open_declaration_is_refused(deps: Any) -> None:
+def test_declarations_of_one_person_coexist(deps: Any) -> None:
+    """Nobody blocks anybody: a second declaration with the same code and ID number is stored."""
     create(deps.declarations, declaration())
-    with pytest.raises(OpenDeclarationExistsError):
-        create(deps.declarations, declaration(did="d-2", code="AAAA3333"))
-    assert deps.declarations.get("d-2") is None
+    create(deps.declarations, declaration(did="d-2", code="AAAA3333"))
+    assert deps.declarations.get("d-1") is not None and deps.declarations.get("d-2") is not None
 
 
-def test_expired_guard_is_free(deps: Any) -> None:
+def test_find_by_bhxh_code_lists_every_declaration_of_the_code_newest_first(deps: Any) -> None:
     create(deps.declarations, declaration())
-    later = NOW + timedelta(days=10)
-    create(deps.declarations, declaration(did="d-2", code="AAAA3333"), now=later)
-    assert deps.declarations.get("d-2") is not None
+    create(deps.declarations, declaration(form(id_number="001089099999"), did="d-2", code="AAAA3333"), NOW)
+    later = replace(declaration(did="d-3", code="BBBB4444"), created_at=NOW + timedelta(minutes=1))
+    create(deps.declarations, later)
+    create(deps.declarations, declaration(other_person(), did="d-4", code="CCCC5555"))
+    found = deps.declarations.find_by_bhxh_code("0123456789")
+    assert found[0].id == "d-3"
+    assert sorted(d.id for d in found) == ["d-1", "d-2", "d-3"]
+    assert len(deps.declarations.find_by_bhxh_code("0123456789", limit=1)) == 1
+    assert deps.declarations.find_by_bhxh_code("0000000000") == []
+
+
+def test_registry_finds_people_by_id_number(deps: Any) -> None:
+    assert deps.registry.find_by_id_number("001089020747") == [PARTICIPANT_AN]
+    assert deps.registry.find_by_id_number("079301123456") == [PARTICIPANT_BINH]
+    assert deps.registry.find_by_id_number("999999999999") == []
+
+
+def _cancelled(item: Declaration, now: datetime = NOW) -> tuple[Declaration, AuditEvent]:
+    after = superseded(item, by="0100000001", now=now)
+    return after, AuditEvent(item.id, "cancel", item.status, CANCELLED, "0100000001", item.channel, now)
+
+
+def test_cancel_stores_the_cancellation_without_ttl(deps: Any) -> None:
+    item = declaration()
+    create(deps.declarations, item)
+    after, audit = _cancelled(item)
+    deps.declarations.cancel(item, after, [audit], now=NOW)
+    stored = deps.declarations.get("d-1")
+    assert stored is not None
+    assert (stored.status, stored.reasons, stored.expires_at, stored.decided_by) == (
+        CANCELLED,
+        ("superseded",),
+        None,
+        "0100000001",
+    )
+    assert list(deps.declarations.expiring_on(date(2026, 12, 4))) == []  # no reminder for it
+    with pytest.raises(ConcurrentChangeError):  # cancelled once
+        deps.declarations.cancel(item, after, [replace(audit, event_id="cancel-2")], now=NOW)
+
+
+def test_cancel_refuses_a_changed_or_lapsed_declaration(deps: Any) -> None:
+    item = declaration()
+    create(deps.declarations, item)
+    after, audit = _cancelled(item)
+    stale = replace(item, status=RECEIVED)  # the caller read another status than the stored one
+    with pytest.raises(ConcurrentChangeError):
+        deps.declarations.cancel(stale, replace(after), [audit], now=NOW)
+    lapsed_at = NOW + timedelta(days=10)  # its 10 days are over: the TTL handler counts it as expired
+    with pytest.raises(ConcurrentChangeError):
+        deps.declarations.cancel(item, superseded(item, by="o", now=lapsed_at), [audit], now=lapsed_at)
+    stored = deps.declarations.get("d-1")
+    assert stored is not None and stored.status == "awaiting_office"
 
 
 def test_taken_counter_code_is_reported(deps: Any) -> None:

@@ -294,7 +294,7 @@ def test_declaration_enums_match_the_domain() -> None:
     from chalicelib.domain import declaration as d
 
     channels = {d.CHANNEL_OFFICE, d.CHANNEL_PAPER, d.CHANNEL_SIGNED}
-    statuses = {d.AWAITING_OFFICE, d.RECEIVED, d.APPROVED, d.REJECTED, d.EXPIRED}
+    statuses = {d.AWAITING_OFFICE, d.RECEIVED, d.APPROVED, d.REJECTED, d.EXPIRED, d.CANCELLED}
     documented = (set(_component("Channel")["enum"]), set(_component("DeclarationStatus")["enum"]))
     assert documented == (channels, statuses)
 
@@ -442,20 +442,27 @@ def _too_large(client: Any, clock: FakeClock) -> Any:
 
 def _status(client: Any, clock: FakeClock) -> Any:
     declaration_id = _submitted_id(client)
-    return client.http.get(f"/v1/declarations/{declaration_id}?id_number={FORM['id_document']['number']}")
+    return client.http.get(f"/v1/declarations/{declaration_id}", headers={"X-Id-Number": FORM["id_document"]["number"]})
+
+
+def _status_deprecated_query(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _submitted_id(client)
+    response = client.http.get(f"/v1/declarations/{declaration_id}?id_number={FORM['id_document']['number']}")
+    assert response.headers["Deprecation"].startswith("@"), response.headers
+    return response
 
 
 def _status_wrong_id_number(client: Any, clock: FakeClock) -> Any:
     declaration_id = _submitted_id(client)
-    return client.http.get(f"/v1/declarations/{declaration_id}?id_number=079301123456")
+    return client.http.get(f"/v1/declarations/{declaration_id}", headers={"X-Id-Number": "079301123456"})
 
 
 def _status_expired(client: Any, clock: FakeClock) -> Any:
     declaration_id = _submitted_id(client)
     clock.advance(days=11)
     return client.http.get(
-        f"/v1/declarations/{declaration_id}?id_number={FORM['id_document']['number']}",
-        headers={"Accept-Language": "en"},
+        f"/v1/declarations/{declaration_id}",
+        headers={"Accept-Language": "en", "X-Id-Number": FORM["id_document"]["number"]},
     )
 
 
@@ -624,6 +631,21 @@ def _lookup_without_query(client: Any, clock: FakeClock) -> Any:
     return _desk_get(client, "/v1/declarations", _staff(client))
 
 
+def _lookup_post(client: Any, clock: FakeClock, body: Callable[[dict[str, Any]], Any]) -> Any:
+    """Submit a declaration, then look it up with ``body(the declaration)``."""
+    _registry(desk.AN)
+    created = desk.submit(client)
+    response = _post(client, "/v1/declarations/lookup", body(created), token=_staff(client))
+    if response.status_code == 200:
+        assert [item["id"] for item in _items(response)] == [created["id"]]
+    return response
+
+
+def _paper_for_an_account_holder(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())  # the person of form() has an account already
+    return _post(client, "/v1/declarations/paper", form(), token=_staff(client))
+
+
 def _receive(client: Any, clock: FakeClock) -> Any:
     _registry(desk.AN)
     created = desk.submit(client)
@@ -773,7 +795,7 @@ SCENARIOS = [
     Scenario("offices-unknown-province", "GET", "/v1/offices", 422, lambda c, _: c.http.get("/v1/offices?province=99")),
     Scenario("submit", "POST", "/v1/declarations", 201, lambda c, _: _post_declaration(c, form())),
     Scenario("submit-idempotent-replay", "POST", "/v1/declarations", 201, _replay),
-    Scenario("submit-same-person", "POST", "/v1/declarations", 409, _submit_twice),
+    Scenario("submit-same-person", "POST", "/v1/declarations", 201, _submit_twice),
     Scenario(
         "submit-malformed-json", "POST", "/v1/declarations", 400, lambda c, _: _post_declaration(c, '{"full_name": ')
     ),
@@ -800,6 +822,7 @@ SCENARIOS = [
         lambda c, _: _post_declaration(c, form(nickname="An"), **{"Accept-Language": "en"}),
     ),
     Scenario("status", "GET", "/v1/declarations/{declaration_id}", 200, _status),
+    Scenario("status-deprecated-query", "GET", "/v1/declarations/{declaration_id}", 200, _status_deprecated_query),
     Scenario("status-wrong-id-number", "GET", "/v1/declarations/{declaration_id}", 404, _status_wrong_id_number),
     Scenario("status-expired", "GET", "/v1/declarations/{declaration_id}", 410, _status_expired),
     Scenario("login", "POST", "/v1/auth/login", 200, _sign_in),
@@ -833,6 +856,41 @@ SCENARIOS = [
     Scenario("lookup-by-code", "GET", "/v1/declarations", 200, _lookup_by_code),
     Scenario("lookup-by-id-number", "GET", "/v1/declarations", 200, _lookup_by_id_number),
     Scenario("lookup-without-query", "GET", "/v1/declarations", 422, _lookup_without_query),
+    Scenario(
+        "lookup-post-by-code",
+        "POST",
+        "/v1/declarations/lookup",
+        200,
+        lambda c, k: _lookup_post(c, k, lambda created: {"code": created["code"].lower()}),
+    ),
+    Scenario(
+        "lookup-post-by-id-number",
+        "POST",
+        "/v1/declarations/lookup",
+        200,
+        lambda c, k: _lookup_post(c, k, lambda _: {"id_number": FORM["id_document"]["number"]}),
+    ),
+    Scenario(
+        "lookup-post-both",
+        "POST",
+        "/v1/declarations/lookup",
+        422,
+        lambda c, k: _lookup_post(c, k, lambda _: {"code": "X", "id_number": "1"}),
+    ),
+    Scenario(
+        "lookup-post-wrong-fields",
+        "POST",
+        "/v1/declarations/lookup",
+        422,
+        lambda c, k: _lookup_post(c, k, lambda _: {"id_number": 1, "name": "An"}),
+    ),
+    Scenario(
+        "lookup-post-malformed-json",
+        "POST",
+        "/v1/declarations/lookup",
+        400,
+        lambda c, k: _post(c, "/v1/declarations/lookup", "{", token=_staff(c)),
+    ),
     Scenario("receive", "POST", "/v1/declarations/{declaration_id}/receive", 200, _receive),
     Scenario(
         "receive-other-document", "POST", "/v1/declarations/{declaration_id}/receive", 422, _receive_other_document
@@ -856,7 +914,8 @@ SCENARIOS = [
     ),
     Scenario("paper", "POST", "/v1/declarations/paper", 201, _paper),
     Scenario("paper-idempotent-replay", "POST", "/v1/declarations/paper", 201, _paper_replay),
-    Scenario("paper-open-declaration", "POST", "/v1/declarations/paper", 409, _paper_while_declared_online),
+    Scenario("paper-while-declared-online", "POST", "/v1/declarations/paper", 201, _paper_while_declared_online),
+    Scenario("paper-account-exists", "POST", "/v1/declarations/paper", 409, _paper_for_an_account_holder),
     Scenario("paper-invalid-form", "POST", "/v1/declarations/paper", 422, _paper_invalid),
     Scenario("overdue-officer", "GET", "/v1/declarations/overdue", 200, _overdue),
     Scenario("overdue-supervisor", "GET", "/v1/declarations/overdue", 200, lambda c, k: _overdue(c, k, SUPERVISOR)),

@@ -21,13 +21,12 @@ from chalicelib.domain.declaration import (
     counter_code_guard,
     new_office_declaration,
     new_paper_declaration,
-    open_declaration_guards,
+    superseded,
 )
-from chalicelib.domain.errors import OpenDeclarationExistsError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
 from chalicelib.domain.service_report import Tally, notice_tally
-from chalicelib.services.ports import ConcurrentChangeError, Decision
+from chalicelib.services.ports import ConcurrentChangeError, CounterCodeTakenError, Decision
 from tests.builders import form, other_person
 from tests.fakes import FakeDeps
 
@@ -47,22 +46,30 @@ def submit(store: Any, did: str = "d-1", code: str = "K7PQ3M9X", body: dict[str,
     parsed = parse_form01(body or form(), today=DAY)
     item = new_office_declaration(parsed, declaration_id=did, code=code, now=NOW)
     audit = AuditEvent(item.id, "created", None, item.status, "declarant", item.channel, NOW)
-    store.create(
-        item,
-        [*open_declaration_guards(item), counter_code_guard(item.code)],
-        account_guard_keys(item.form),
-        [audit],
-        NOW,
-    )
+    store.create(item, [counter_code_guard(item.code)], account_guard_keys(item.form), [audit], NOW)
     return item
 
 
 def test_a_created_declaration_counts_once_a_refused_one_not_at_all(deps: Any) -> None:
     submit(deps.declarations)
-    with pytest.raises(OpenDeclarationExistsError):
-        submit(deps.declarations, "d-2", "AAAA3333")
+    with pytest.raises(CounterCodeTakenError):
+        submit(deps.declarations, "d-2", "K7PQ3M9X")  # the counter code is taken: nothing stored
     submit(deps.declarations, "d-3", "BBBB4444", other_person())
     assert deps.stats.read(DAY, DAY) == {DAY: {"decl#office#awaiting_office": 2}}
+
+
+def test_a_cancellation_counts_once_and_a_lost_race_not_at_all(deps: Any) -> None:
+    item = submit(deps.declarations)
+    later = NOW + timedelta(days=1)
+    cancelled = superseded(item, by="o", now=later)
+    audit = AuditEvent(item.id, "cancelled", item.status, cancelled.status, "o", item.channel, later)
+    deps.declarations.cancel(item, cancelled, [audit], now=later)
+    with pytest.raises(ConcurrentChangeError):
+        deps.declarations.cancel(item, cancelled, [replace(audit, event_id="again")], now=later)
+    assert deps.stats.read(DAY, DAY + timedelta(days=1)) == {
+        DAY: {"decl#office#awaiting_office": 1},
+        DAY + timedelta(days=1): {"decl#office#cancelled": 1},
+    }
 
 
 def test_a_decision_counts_once_and_a_lost_race_not_at_all(deps: Any) -> None:
@@ -72,7 +79,7 @@ def test_a_decision_counts_once_and_a_lost_race_not_at_all(deps: Any) -> None:
     deps.declarations.create(paper, [], [], [], NOW)
     late = NOW + timedelta(days=1)
     approved = replace(paper, status=APPROVED, decided_at=late, decided_by="o")
-    decision = Decision(before=paper, after=approved, open_guards=[], notices=[], audit=[])
+    decision = Decision(before=paper, after=approved, notices=[], audit=[])
     deps.declarations.decide(decision)
     with pytest.raises(ConcurrentChangeError):
         deps.declarations.decide(decision)  # the same decision again: the status is no longer "received"
@@ -85,9 +92,9 @@ def test_a_decision_counts_once_and_a_lost_race_not_at_all(deps: Any) -> None:
 def test_a_receipt_counts_once(deps: Any) -> None:
     item = submit(deps.declarations)
     received = replace(item, status=RECEIVED, received_at=NOW, received_office="BHXH-01", received_by="o", due_by=DAY)
-    deps.declarations.receive(item, received, [], [], now=NOW)
+    deps.declarations.receive(item, received, [], now=NOW)
     with pytest.raises(ConcurrentChangeError):
-        deps.declarations.receive(item, received, [], [], now=NOW)
+        deps.declarations.receive(item, received, [], now=NOW)
     assert deps.stats.read(DAY, DAY) == {DAY: {"decl#office#awaiting_office": 1, "decl#office#received": 1}}
 
 

@@ -23,7 +23,6 @@ from chalicelib.domain.declaration import (
     expiry_day,
     expiry_partition,
     new_office_declaration,
-    open_declaration_guards,
     shard_for,
     vn_today,
 )
@@ -209,21 +208,6 @@ def test_expiry_partition() -> None:
 
 
 # --- guards ---------------------------------------------------------------------
-
-
-def test_open_declaration_guards_carry_the_declarations_expiry() -> None:
-    decl = declaration()
-
-    assert open_declaration_guards(decl) == [
-        GuardKey("open#bhxh#0123456789", decl.expires_at),
-        GuardKey("open#id#001089020747", decl.expires_at),
-    ]
-
-
-def test_open_declaration_guards_follow_the_expiry_of_each_declaration() -> None:
-    later = declaration(now=NOW + timedelta(days=2))
-
-    assert all(guard.expires_at == later.expires_at for guard in open_declaration_guards(later))
 
 
 def test_account_guard_keys() -> None:

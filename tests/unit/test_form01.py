@@ -228,6 +228,24 @@ def test_full_name_with_digits_or_symbols(name: str) -> None:
     assert errors_of(form(full_name=name)) == [("full_name", "invalid_characters")]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguy\u0435n V\u0430n A",  # Cyrillic е and а among Latin letters: the look-alike of "Nguyen Van A"
+        "Nguyễn Văn \u0391n",  # a Greek capital alpha
+        "Иван Петров",  # wholly Cyrillic
+        "阮文安",  # Han
+    ],
+)
+def test_full_name_in_another_script_is_refused(name: str) -> None:
+    assert errors_of(form(full_name=name)) == [("full_name", "invalid_script")]
+
+
+@pytest.mark.parametrize("name", ["Nguyễn Văn An", "ĐẶNG ĐỨC KHÁNH", "Trần Thị Bình", "Lò Văn Ơn", "Ksor H'Bia"])
+def test_full_name_in_vietnamese_latin_letters_is_accepted(name: str) -> None:
+    assert parse(form(full_name=name)).full_name == name
+
+
 @pytest.mark.parametrize("name", ["H'Hen Niê", "Y-Moan Ênuôl", "H’Ren Byă", "Nguyễn-Văn An"])
 def test_full_name_accepts_apostrophes_and_hyphens_inside_ethnic_minority_names(name: str) -> None:
     assert parse(form(full_name=name)).full_name == name
@@ -561,7 +579,14 @@ def test_valid_form_with_one_field_replaced_by_text_parses_or_raises_validation_
 
 
 MOBILE_PREFIXES = ["90", "91", "93", "94", "96", "97", "98", "32", "35", "39", "70", "79", "81", "86", "88", "56", "58"]
-LETTERS = st.characters(categories=["Lu", "Ll", "Lo"])
+# Every Latin letter of the Basic Multilingual Plane, by its Unicode name (names are one script).
+LATIN_LETTERS = sorted(
+    ch for ch in map(chr, range(0x10000)) if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN ")
+)
+LETTERS = st.sampled_from(LATIN_LETTERS)
+OTHER_SCRIPT_LETTERS = st.characters(categories=["Lu", "Ll", "Lo"]).filter(
+    lambda ch: not unicodedata.name(ch, "").startswith("LATIN ")
+)
 SAFE_TEXT = st.characters(exclude_categories=["Cc", "Cf", "Cs", "Co", "Cn"])
 
 
@@ -645,3 +670,9 @@ def test_valid_output_is_normalised(data: dict[str, Any]) -> None:
     assert result.nationality in ISO_3166_ALPHA2
     assert result.office_code == result.office_code.upper()
     assert date.fromisoformat(result.date_of_birth) < TODAY
+
+
+@FAST
+@given(st.text(LETTERS, min_size=1, max_size=20), OTHER_SCRIPT_LETTERS, st.integers(0, 20))
+def test_any_letter_of_another_script_in_a_latin_name_is_refused(latin: str, other: str, at: int) -> None:
+    assert errors_of(form(full_name=latin[:at] + other + latin[at:])) == [("full_name", "invalid_script")]

@@ -7,10 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.domain.errors import (
-    AccountExistsError,
     DeclarationExpiredError,
     DeclarationNotFoundError,
-    OpenDeclarationExistsError,
     ValidationError,
 )
 from chalicelib.services.deliver_notification import deliver_notification
@@ -23,26 +21,28 @@ from tests.builders import form, other_person
 from tests.fakes import FakeDeps
 
 
-def test_submit_stores_declaration_guards_and_audit(fake_deps: FakeDeps) -> None:
+def test_submit_stores_declaration_code_guard_and_audit(fake_deps: FakeDeps) -> None:
     result = submit_office_declaration(fake_deps, form(), fake_deps.clock())
     stored = fake_deps.declarations.get(result.declaration.id)
     assert stored is not None and stored.status == "awaiting_office"
     assert stored.expires_at == fake_deps.clock() + timedelta(days=10)
-    assert {"open#bhxh#0123456789", "open#id#001089020747"} <= set(fake_deps.declarations.guards)
+    assert set(fake_deps.declarations.guards) == {f"code#{stored.code}"}  # no per-person guard: nobody blocks
     assert [(e.from_status, e.to_status) for e in fake_deps.declarations.audit] == [(None, "awaiting_office")]
-    assert fake_deps.outbox.stored == {}  # no SMS to a number nobody verified
+    # Only the phone the registry holds is told; nothing goes to what the request gave.
+    assert {n.notice.recipient for n in fake_deps.outbox.stored.values()} == {"+84912345678"}
 
 
-def test_submit_refuses_a_second_open_declaration(fake_deps: FakeDeps) -> None:
-    submit_office_declaration(fake_deps, form(), fake_deps.clock())
-    with pytest.raises(OpenDeclarationExistsError):
-        submit_office_declaration(fake_deps, form(), fake_deps.clock())
+def test_submit_accepts_a_second_declaration_of_the_same_person(fake_deps: FakeDeps) -> None:
+    first = submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    second = submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    assert first.declaration.id != second.declaration.id
+    assert fake_deps.declarations.get(second.declaration.id) is not None
 
 
-def test_submit_refuses_a_person_with_an_account(fake_deps: FakeDeps) -> None:
+def test_submit_accepts_a_person_with_an_account(fake_deps: FakeDeps) -> None:
     fake_deps.declarations.guards["account#id#001089020747"] = object()  # type: ignore[assignment]
-    with pytest.raises(AccountExistsError):
-        submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    result = submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    assert result.declaration.status == "awaiting_office"
 
 
 def test_submit_redraws_a_colliding_counter_code(fake_deps: FakeDeps, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,8 +85,9 @@ def test_expiry_queues_sms_and_email_once(fake_deps: FakeDeps) -> None:
 
 def test_expiry_of_a_received_declaration_does_nothing(fake_deps: FakeDeps) -> None:
     declaration = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    before = set(fake_deps.outbox.stored)  # the alert to the registry's phone
     assert handle_declaration_expiry(fake_deps, declaration.with_status("received"), fake_deps.clock()) == []
-    assert fake_deps.outbox.stored == {}
+    assert set(fake_deps.outbox.stored) == before
 
 
 def test_reminders_go_3_days_and_1_day_before(fake_deps: FakeDeps) -> None:
@@ -140,4 +141,6 @@ def test_no_reminder_or_cancellation_sms_to_a_phone_the_registry_does_not_know(f
     assert (report.queued, report.unverified) == (0, 1)
     assert handle_declaration_expiry(fake_deps, declaration, fake_deps.clock()) == []
     assert [(e.from_status, e.to_status) for e in fake_deps.outbox.audit] == [("awaiting_office", "expired")]
-    assert fake_deps.outbox.stored == {}
+    # The registry's phone was alerted when the declaration arrived; the stranger's phone gets nothing.
+    assert {n.notice.kind for n in fake_deps.outbox.stored.values()} == {"declared_in_your_name"}
+    assert {n.notice.recipient for n in fake_deps.outbox.stored.values()} == {"+84912345678"}

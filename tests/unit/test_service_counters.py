@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.errors import OpenDeclarationExistsError
+from chalicelib.domain.errors import DeclarationCancelledError
 from chalicelib.services.approve_declaration import approve_declaration
 from chalicelib.services.deliver_notification import deliver_notification
 from chalicelib.services.handle_declaration_expiry import handle_declaration_expiry
@@ -31,14 +31,16 @@ def counters(deps: FakeDeps, day: date = TODAY) -> dict[str, int]:
 
 def test_submission_receipt_and_approval_count_once_each(fake_deps: FakeDeps) -> None:
     created = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
-    with pytest.raises(OpenDeclarationExistsError):
-        submit_office_declaration(fake_deps, form(), fake_deps.clock())
+    other = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration  # the same person again
     receive_declaration(fake_deps, created.id, RECEIPT, OFFICER, fake_deps.clock())
     approve_declaration(fake_deps, created.id, OFFICER, fake_deps.clock())
+    with pytest.raises(DeclarationCancelledError):  # the approval cancelled the other one
+        receive_declaration(fake_deps, other.id, RECEIPT, OFFICER, fake_deps.clock())
     assert counters(fake_deps) == {
-        "decl#office#awaiting_office": 1,
+        "decl#office#awaiting_office": 2,
         "decl#office#received": 1,
         "decl#office#approved": 1,
+        "decl#office#cancelled": 1,
         "due#office#on_time": 1,
     }
 

@@ -301,8 +301,8 @@ def test_report_of_two_days() -> None:
     day1, day2 = report["days"]
     assert day1["date"] == "2026-11-24"
     assert day1["declarations"] == {
-        "office": {"awaiting_office": 3, "received": 2, "approved": 0, "rejected": 0, "expired": 1},
-        "paper": {"received": 1, "approved": 0, "rejected": 0},
+        "office": {"awaiting_office": 3, "received": 2, "approved": 0, "rejected": 0, "expired": 1, "cancelled": 0},
+        "paper": {"received": 1, "approved": 0, "rejected": 0, "cancelled": 0},
         "signed": {"approved": 1, "rejected": 0},
     }
     assert day1["cancelled_after_10_days"] == 1
@@ -332,7 +332,7 @@ def test_report_of_two_days() -> None:
     }
     totals = report["totals"]
     assert "date" not in totals
-    assert totals["declarations"]["paper"] == {"received": 1, "approved": 2, "rejected": 0}
+    assert totals["declarations"]["paper"] == {"received": 1, "approved": 2, "rejected": 0, "cancelled": 0}
     # Five notices: 1, 2, 3, 4 s and 20 min. Median (rank 3) 3 s: bucket 79 (2,935 < 3,000 <= 3,065 ms).
     assert totals["notices"]["count"] == 5
     assert totals["notices"]["p50_seconds"] == 3.065

@@ -211,6 +211,27 @@ DESK_EMAILS = {
 
 # Built and checked in tests/unit/test_campaign.py.
 CAMPAIGN_EMAILS = {"progress_digest_email"}
+# To the person a declaration names, through the registry's phone and their account's e-mail.
+ALERT_EMAILS = {
+    "declared_in_your_name_email": lambda: templates.declared_in_your_name_email("Nguyễn Văn An", "K7PQ-3M9X"),
+    "declared_with_account_email": lambda: templates.declared_with_account_email("Nguyễn Văn An", "0123456789"),
+}
+
+
+@pytest.mark.parametrize("build", ALERT_EMAILS.values(), ids=ALERT_EMAILS.keys())
+def test_alert_emails_are_bilingual_and_give_the_hotline(build: Callable[[], Email]) -> None:
+    mail = build()
+    assert mail.subject.startswith("BHXH Việt Nam") and "\n" not in mail.subject
+    for part in (mail.text, mail.html):
+        assert "Kính gửi Nguyễn Văn An" in part and "Dear Nguyen Van An" in part
+        assert HOTLINE in part
+
+
+def test_alerts_name_the_declaration_or_the_account() -> None:
+    assert "K7PQ-3M9X" in templates.declared_in_your_name_sms("K7PQ-3M9X").text
+    assert "K7PQ-3M9X" in ALERT_EMAILS["declared_in_your_name_email"]().text
+    assert "0123456789" in templates.declared_with_account_sms("0123456789").text
+    assert "0123456789" in ALERT_EMAILS["declared_with_account_email"]().text
 
 
 def test_rejection_email_says_what_to_fix_where_to_go_and_escapes_the_note() -> None:
@@ -234,7 +255,7 @@ def test_every_email_template_is_covered() -> None:
         if name.endswith("_email") and not name.startswith("_") and func.__module__ == templates.__name__
     }
 
-    assert names == set(EMAILS) | set(ACCOUNT_EMAILS) | set(DESK_EMAILS) | CAMPAIGN_EMAILS
+    assert names == set(EMAILS) | set(ACCOUNT_EMAILS) | set(DESK_EMAILS) | CAMPAIGN_EMAILS | set(ALERT_EMAILS)
 
 
 @pytest.mark.parametrize("build", ACCOUNT_EMAILS.values(), ids=ACCOUNT_EMAILS.keys())

@@ -1,0 +1,74 @@
+"""Use case: an anonymous declaration names a person the BHXH registry knows
+(by social-insurance code or by ID number); that person is told, through the
+phone the registry holds (and the e-mail of their account, if they have one),
+never through the phone or e-mail the declaration gave (DESIGN §2 "Nobody
+blocks anybody").
+
+The anonymous route answers the same whatever the registry holds; what the
+person learns ("a declaration was submitted in your name", or "you already
+have an account: sign in or recover") goes only to them.
+
+At most one alert of each kind per person and Vietnamese day: its notice ids
+are fixed by (person, day), so repeated declarations in someone's name the same
+day do not spend that person's SMS allowance (5 an hour, 20 a day), which the
+approval SMS with their temporary password also needs. Every declaration stays
+visible to the officer's lookup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain import templates
+from ..domain.declaration import Declaration, vn_today
+from ..domain.form01 import Form01
+from ..domain.identifiers import format_counter_code
+from ..domain.notification import Notification, notices_for
+from .deps import Deps
+from .ports import Participant
+
+DECLARED_IN_YOUR_NAME = "declared_in_your_name"
+DECLARED_WITH_ACCOUNT = "declared_with_account"
+
+
+def named_people(deps: Deps, form: Form01, by_code: Participant | None) -> list[Participant]:
+    """The registry's people a Form 01 names: the owner of its social-insurance
+    code (``by_code``, read already) and the owners of its ID number. The index
+    is queried whatever the code gave, so known and unknown codes cost alike."""
+    people = {p.bhxh_code: p for p in deps.registry.find_by_id_number(form.id_document.number)}
+    if by_code is not None:
+        people[by_code.bhxh_code] = by_code
+    return [people[code] for code in sorted(people)]
+
+
+def alert_notices(deps: Deps, person: Participant, declaration: Declaration, now: datetime) -> list[Notification]:
+    """The alert to one person named: to the registry's phone and the account's e-mail."""
+    account = deps.accounts.get(person.bhxh_code)
+    email = account.email if account is not None else None
+    source = f"declared#{person.bhxh_code}#{vn_today(now).isoformat()}"
+    if account is not None:
+        kind = DECLARED_WITH_ACCOUNT
+        sms = templates.declared_with_account_sms(account.username)
+        mail = templates.declared_with_account_email(person.full_name, account.username)
+    else:
+        code = format_counter_code(declaration.code)
+        kind = DECLARED_IN_YOUR_NAME
+        sms = templates.declared_in_your_name_sms(code)
+        mail = templates.declared_in_your_name_email(person.full_name, code)
+    found = notices_for(source=source, kind=kind, phone=person.phone, email=email, sms=sms, mail=mail, now=now)
+    return [notice for notice in found if notice.recipient]
+
+
+def alert_named_people(deps: Deps, people: list[Participant], declaration: Declaration, now: datetime) -> int:
+    """Record and queue the alerts, one person at a time (one person's alert of
+    the day recorded already must not hold back another's); returns how many
+    notices were queued. A second declaration the same day records nothing new."""
+    queued = 0
+    for person in people:
+        notices = alert_notices(deps, person, declaration, now)
+        if not notices:
+            continue
+        recorded = deps.outbox.record(notices, [])
+        deps.outbox.enqueue(recorded.to_enqueue)
+        queued += len(recorded.to_enqueue) if recorded.created else 0
+    return queued

@@ -1,0 +1,81 @@
+"""Use case: a declaration was approved (at the counter, or automatically on
+the signed channel); the same person's other open declarations are cancelled
+(DESIGN §2 "Nobody blocks anybody").
+
+Several unverified declarations may name one person; the approval settles
+which was real. The others are cancelled one transaction each, after the
+approval's own transaction, each conditional on its status being unchanged
+and on it not having lapsed (a lapsed office declaration is the TTL handler's
+to count as expired). A cancellation lost to a concurrent change is skipped.
+Should any remain open (a crash in between, more than the lookups return),
+none of them can ever be approved: the account's guards refuse a second
+account, and office declarations lapse after 10 days anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.declaration import (
+    CANCELLED,
+    SUPERSEDED,
+    Declaration,
+    audit_event_id,
+    identity_key,
+    is_cancellable,
+    superseded,
+)
+from ..domain.notification import AuditEvent
+from .deps import Deps
+from .ports import ConcurrentChangeError
+
+MAX_BY_CODE = 100  # declarations read by social-insurance code (the ID number lookup reads 20)
+
+
+def same_person(approved: Declaration, other: Declaration) -> bool:
+    """By social-insurance code or by ID document (type-aware, as the account guards)."""
+    return other.form.bhxh_code == approved.form.bhxh_code or identity_key(other.form) == identity_key(approved.form)
+
+
+def others_of_the_person(deps: Deps, approved: Declaration) -> list[Declaration]:
+    found = {d.id: d for d in deps.declarations.find_by_bhxh_code(approved.form.bhxh_code, limit=MAX_BY_CODE)}
+    found.update({d.id: d for d in deps.declarations.find_by_id_number(approved.id_number)})
+    return sorted(
+        (d for d in found.values() if d.id != approved.id and same_person(approved, d)),
+        key=lambda d: (d.created_at, d.id),
+    )
+
+
+def cancel_superseded(
+    deps: Deps,
+    approved: Declaration,
+    *,
+    actor: str,
+    office_code: str | None,
+    now: datetime,
+    trace_id: str | None = None,
+) -> list[Declaration]:
+    """Cancel the person's other open declarations; returns those cancelled."""
+    cancelled: list[Declaration] = []
+    for other in others_of_the_person(deps, approved):
+        if not is_cancellable(other, now):
+            continue
+        after = superseded(other, by=actor, now=now)
+        audit = AuditEvent(
+            subject=other.id,
+            event_id=audit_event_id(now, CANCELLED),
+            from_status=other.status,
+            to_status=CANCELLED,
+            actor=actor,
+            channel=other.channel,
+            at=now,
+            office_code=office_code,
+            trace_id=trace_id,
+            reason=SUPERSEDED,
+        )
+        try:
+            deps.declarations.cancel(other, after, [audit], now=now)
+        except ConcurrentChangeError:
+            continue  # received, decided or lapsed meanwhile: its new status stands
+        cancelled.append(after)
+    return cancelled

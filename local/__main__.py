@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     apply_local_env()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's access log
-    from moto.server import ThreadedMotoServer
+    from .emulator import AtomicMotoServer
 
-    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port(), verbose=False)
+    # Each DynamoDB request atomic, as in AWS and in the tests (local/emulator.py).
+    emulator = AtomicMotoServer(ip_address="127.0.0.1", port=emulator_port(), verbose=False)
     emulator.start()
 
     import boto3
@@ -45,6 +46,9 @@ def main() -> int:
 
     factory = CLIFactory(str(ROOT))
     server = create_local_server(factory, "127.0.0.1", api_port(), "local")
+    from .per_thread import per_thread_requests
+
+    per_thread_requests(server.app_object)  # chalice local answers in threads; Lambda one at a time
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     api_thread.start()
 

@@ -15,9 +15,10 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from ..bootstrap import container
-from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError, UnauthenticatedError
+from ..domain.errors import BodyTooLargeError, ConflictError, DomainError, MalformedJsonError, UnauthenticatedError
 from ..domain.messages import Lang, pick_lang
 from ..observability import logger
+from ..services.ports import ConcurrentChangeError
 from .problems import from_domain_error, json_response, problem
 
 ViewResult = tuple[int, Any]
@@ -183,6 +184,13 @@ class Api:
         except DomainError as error:
             logger.info("request refused", extra={"problem": error.code, "status": error.status})
             response = from_domain_error(error, lang)
+            response.headers.update(headers)
+            return response
+        except ConcurrentChangeError:
+            # A use case that lost a race without explaining it: nothing was written, and
+            # the caller learns so (409 conflict: read again, then decide), never a 500.
+            logger.info("request refused", extra={"problem": ConflictError.code, "status": ConflictError.status})
+            response = from_domain_error(ConflictError(), lang)
             response.headers.update(headers)
             return response
         except Exception as error:

@@ -117,11 +117,15 @@ class DeclarationStore(Protocol):
         """Put a declaration decided on arrival in one transaction: the
         declaration with its final status, its guards (counter code), the
         account and its guards when approved, the notices, the audit events
-        and the tally. ``AccountExistsError`` when the person has an account (nothing
-        written), ``CounterCodeTakenError`` when the code is taken."""
+        and the tally, and the ``replay_key`` guard. ``ReplayedError`` when that key
+        is stored already, else ``AccountExistsError`` when the person has an account
+        (nothing written), ``CounterCodeTakenError`` when the code is taken."""
 
     def record_refusal(self, event: AuditEvent) -> None:
         """Append the audit event of a refused submission; nothing else is stored."""
+
+    def decided_for(self, replay_key: str) -> Declaration | None:
+        """The declaration decided for the signed document of ``replay_key``, if any."""
 
 
 @dataclass(frozen=True)
@@ -333,11 +337,14 @@ class VerifiedSignature:
     """What a valid signature vouches for. ``content``: the Form 01 fields
     read from the signed bytes only (never from the request as received);
     ``signer``: the ID documents the certificate's subject UID names, as
-    (type, number); ``certificate``: what identifies it, for the record."""
+    (type, number); ``certificate``: what identifies it, for the record;
+    ``replay_key``: SHA-256 (hex) of the canonical signature value, the same
+    for the same signed document however it is sent again."""
 
     content: dict[str, Any]
     signer: tuple[tuple[str, str], ...]
     certificate: dict[str, str]
+    replay_key: str
 
 
 class SignatureVerifier(Protocol):
@@ -358,6 +365,16 @@ class DecidedOnArrival:
     audit: list[AuditEvent]
     account: Account | None = None
     account_guards: list[str] = field(default_factory=list)
+    replay_key: str | None = None  # the signed document's: stored with the decision, once
+
+
+class ReplayedError(Exception):
+    """The same signed document was decided already (its replay key is
+    stored); ``declaration_id`` names that first decision. Nothing was written."""
+
+    def __init__(self, declaration_id: str) -> None:
+        super().__init__(declaration_id)
+        self.declaration_id = declaration_id
 
 
 # --- service report ---------------------------------------------------------------------

@@ -110,13 +110,23 @@ def expected_guards(account: AccountRow) -> dict[str, str]:
     }
 
 
-_LONG_NUMBER = re.compile(r"\d{6,}")
+_NOT_PERSONAL = re.compile(
+    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # generated ids
+    r"|\d{4}-\d{2}-\d{2}([T ][0-9:.+\-]*)?)$"  # dates and times
+)
 
 
 def masked_key(key: str) -> str:
-    """A key or id with its personal parts masked: long numbers and email addresses."""
-    parts = [mask(part) if "@" in part else part for part in key.split("#")]
-    return _LONG_NUMBER.sub(lambda found: mask(found.group()), "#".join(parts))
+    """A key or id with its personal parts masked: every ``#`` part holding an
+    email address or six digits or more (codes, ID numbers, phones), except
+    generated ids and dates."""
+
+    def part(value: str) -> str:
+        if "@" in value or (sum(c.isdigit() for c in value) >= 6 and not _NOT_PERSONAL.match(value)):
+            return mask(value)
+        return value
+
+    return "#".join(part(value) for value in key.split("#"))
 
 
 def _approved_without_account(source: ConsistencySource, batch: int) -> Iterator[Finding]:

@@ -128,4 +128,9 @@ def test_lookups_go_in_batches() -> None:
 
 def test_masked_key_hides_numbers_and_addresses() -> None:
     assert masked_key("campaign#digest#2026-11-24#lanhdao@example.vn") == "campaign#digest#2026-11-24#l***@example.vn"
-    assert masked_key("passport#VN#B1234567") == "passport#VN#B12***67"
+    assert masked_key("passport#VN#B1234567") == "passport#VN#B1****67"
+    generated = "declaration#cd5a777a-130a-457d-a64f-a6b410083caa#account_approved#sms"
+    assert masked_key(generated) == generated
+    assert masked_key("account#0123456789#reissue#2026-11-24T03:00:00+00:00") == (
+        "account#01******89#reissue#2026-11-24T03:00:00+00:00"
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from .env import api_port, apply_local_env, emulator_port, emulator_url
 
 ROOT = Path(__file__).resolve().parent.parent
+LISTEN_BACKLOG = 128
 
 
 def main() -> int:
@@ -49,6 +50,8 @@ def main() -> int:
     from .per_thread import per_thread_requests
 
     per_thread_requests(server.app_object)  # chalice local answers in threads; Lambda one at a time
+    # A burst of connections is queued, as API Gateway would take it (HTTPServer's backlog is 5).
+    server.server.socket.listen(LISTEN_BACKLOG)
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     api_thread.start()
 

@@ -53,7 +53,7 @@ class AtomicMotoServer(ThreadedMotoServer):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        app = atomic_dynamodb(DomainDispatcherApplication(create_backend_app))  # type: ignore[arg-type]
+        app = atomic_dynamodb(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()

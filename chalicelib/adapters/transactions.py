@@ -38,7 +38,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import ServiceBusyError
+from ..services.ports import ServiceBusyError
 
 _ORDER = ("condition_check", "delete", "save", "update")
 CONFLICT = "TransactionConflict"

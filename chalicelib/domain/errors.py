@@ -131,17 +131,6 @@ class ConflictError(DomainError):
     status = 409
 
 
-class ServiceBusyError(DomainError):
-    """The one 5xx a caller may see: the store refused a write for a passing
-    reason (contention, throttling) more times than the bounded retries allow.
-    Nothing was written; the same request may be sent again after
-    ``retry_after`` seconds (503 with ``Retry-After``)."""
-
-    code = "busy_try_again"
-    status = 503
-    retry_after = 2
-
-
 class ForbiddenError(DomainError):
     code = "forbidden"
     status = 403

@@ -212,6 +212,17 @@ class ConcurrentChangeError(Exception):
     """The item changed between read and conditional write; nothing was written."""
 
 
+class ServiceBusyError(Exception):
+    """The store refused a write for a passing reason (contention, throttling)
+    more times than its bounded retries allow; nothing was written. Not the
+    caller's fault, so not a ``DomainError``: the API answers ``503
+    busy_try_again`` with ``Retry-After``, and the same request may be sent again."""
+
+    code = "busy_try_again"
+    status = 503
+    retry_after_seconds = 2
+
+
 @dataclass(frozen=True)
 class PasswordDue:
     """An account whose password expires on a given day (from the sparse index)."""

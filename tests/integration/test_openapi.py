@@ -164,6 +164,10 @@ def _known_problem_statuses() -> dict[str, int]:
     }
     # Codes that only the middleware in app.py produces, from Chalice's own errors.
     statuses.update({"method_not_allowed": 405, "internal_error": 500})
+    # The view wrapper's answer to a write the store kept refusing for a passing reason.
+    from chalicelib.services.ports import ServiceBusyError
+
+    statuses[ServiceBusyError.code] = ServiceBusyError.status
     unmapped = set(CHALICE_CODES.values()) - set(statuses)
     assert not unmapped, f"add the HTTP status of {sorted(unmapped)} here"
     return statuses
@@ -770,11 +774,11 @@ def _busy(client: Any, clock: FakeClock) -> Any:
             raise ClientError({"Error": error, "CancellationReasons": reasons}, operation_name)
         return original(self, operation_name, api_params)
 
-    botocore.client.BaseClient._make_api_call = conflict  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = conflict
     try:
         return _post_declaration(client, form())
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original
 
 
 def _signed_replay(client: Any, clock: FakeClock) -> Any:

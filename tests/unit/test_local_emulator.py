@@ -71,7 +71,7 @@ def test_other_services_stay_concurrent() -> None:
 
 
 def test_the_api_answers_each_thread_its_own_request() -> None:
-    from chalice import Chalice
+    from chalice.app import Chalice
 
     from local.per_thread import per_thread_requests, restore
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.declaration import Declaration
 from chalicelib.domain.errors import CertificateExpiredError, SignerMismatchError, ValidationError
 from chalicelib.domain.rejection_reasons import AUTOMATIC_REASONS, REASONS
 from chalicelib.domain.templates import rejection_sms
@@ -11,7 +12,7 @@ from chalicelib.services.ports import Participant
 from chalicelib.services.submit_signed_declaration import refusal_subject, submit_signed_declaration
 from chalicelib.signatures.verifier import SignedFormVerifier
 from tests.builders import form
-from tests.fakes import FakeDeps
+from tests.fakes import FakeClock, FakeDeps
 from tests.pki import SigningPki, signing_pki
 
 AN = Participant("0123456789", "Nguyễn Văn An", "1989-05-02", "male", "001089020747", "+84912345678", "01")
@@ -117,7 +118,9 @@ def test_a_replay_gives_the_first_answer_and_writes_and_sends_nothing(
     body = pki.sign()
     first = submit_signed_declaration(deps, body, deps.clock())
     stored, audit = _stored(deps), list(deps.declarations.audit)
-    deps.clock.advance(minutes=5)
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(minutes=5)
 
     # The same signature value, whatever changed around it (line breaks in the base64 text).
     reformatted = body.replace(b"</ds:SignatureValue>", b"\n</ds:SignatureValue>", 1)
@@ -148,14 +151,14 @@ def test_a_replay_that_loses_the_race_reads_the_winners_decision(deps: FakeDeps,
     real_decided_for = store.decided_for
     looks: list[str] = []
 
-    def not_yet(replay_key: str) -> object:
+    def not_yet(replay_key: str) -> Declaration | None:
         looks.append(replay_key)
         if len(looks) == 1:  # the first copy's look, before anything was decided
             submit_signed_declaration(deps, body, deps.clock())  # the parallel copy wins meanwhile
             return None
         return real_decided_for(replay_key)
 
-    store.decided_for = not_yet  # type: ignore[method-assign]
+    store.decided_for = not_yet  # type: ignore[method-assign]  # the first look, made to miss
     outcome = submit_signed_declaration(deps, body, deps.clock())
     assert outcome.replayed and outcome.declaration.status == "approved"
     assert len(store.items) == 1 and len(deps.accounts.accounts) == 1

@@ -303,10 +303,12 @@ class DynamoDeclarationStore:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            # Emulators may name only the first failed condition: the stored key decides.
-            first = self._replay_owner(decided.replay_key) if decided.replay_key is not None else None
-            if first is not None:
-                raise ReplayedError(first) from cancelled
+            # The replay guard is put before the account's items, so even an emulator that
+            # names only the first failed condition names it; its owner is read only then.
+            if "replay" in cancelled.failed and decided.replay_key is not None:
+                first = self._replay_owner(decided.replay_key)
+                if first is not None:
+                    raise ReplayedError(first) from cancelled
             if cancelled.failed & {"account", "account_guard"}:
                 raise AccountExistsError() from cancelled
             if "code" in cancelled.failed:

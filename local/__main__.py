@@ -13,6 +13,7 @@ from pathlib import Path
 from .env import api_port, apply_local_env, emulator_port, emulator_url
 
 ROOT = Path(__file__).resolve().parent.parent
+LISTEN_BACKLOG = 128
 
 
 def main() -> int:
@@ -26,9 +27,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     apply_local_env()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's access log
-    from moto.server import ThreadedMotoServer
+    from .emulator import AtomicMotoServer
 
-    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port(), verbose=False)
+    # Each DynamoDB request atomic, as in AWS and in the tests (local/emulator.py).
+    emulator = AtomicMotoServer(ip_address="127.0.0.1", port=emulator_port(), verbose=False)
     emulator.start()
 
     import boto3
@@ -57,6 +59,11 @@ def main() -> int:
 
     factory = CLIFactory(str(ROOT))
     server = create_local_server(factory, "127.0.0.1", api_port(), "local")
+    from .per_thread import per_thread_requests
+
+    per_thread_requests(server.app_object)  # chalice local answers in threads; Lambda one at a time
+    # A burst of connections is queued, as API Gateway would take it (HTTPServer's backlog is 5).
+    server.server.socket.listen(LISTEN_BACKLOG)
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
 
     from app import deliver_notifications

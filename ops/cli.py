@@ -272,6 +272,34 @@ def sla_command(
     console.print(f"{verdict} the legal limit of 15 minutes (design target: p99 under 60 s)")
 
 
+@app.command("check-consistency")
+def check_consistency_command(
+    stuck_minutes: Annotated[
+        int, typer.Option("--stuck-minutes", min=1, help="A notice still queued after this long is stuck")
+    ] = 15,
+) -> None:
+    """Find impossible states (approved without an account, an account without its
+    guards or a guard without its account, several accounts for one person, notices
+    stuck queued) by paging the tables. Reports them, fixes nothing; exit 1 when any."""
+    from chalicelib.adapters.consistency_scan import DynamoConsistencySource
+    from chalicelib.services.consistency import check_consistency
+
+    deps = _deps()
+    deps._pynamodb  # noqa: B018 - binds the models to the stage's tables
+    findings = check_consistency(
+        DynamoConsistencySource(), datetime.now(UTC), stuck_after=timedelta(minutes=stuck_minutes)
+    )
+    if not findings:
+        console.print("consistent: no impossible state found")
+        return
+    table = Table("check", "subject", "detail")
+    for finding in findings:
+        table.add_row(finding.check, finding.subject, finding.detail)
+    console.print(table)
+    console.print(f"{len(findings)} impossible state(s) found; nothing was changed")
+    raise typer.Exit(1)
+
+
 @app.command("sign-form01")
 def sign_form01_command(
     form: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Form 01 as JSON")],

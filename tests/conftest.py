@@ -138,3 +138,13 @@ def atomic_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
             return original(self, operation_name, api_params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", atomic)
+
+
+@pytest.fixture
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator CLI's console, wide enough that table cells are never cut.
+
+    Its width was fixed from COLUMNS when ``ops.cli`` was first imported (by any test)."""
+    from rich.console import Console
+
+    monkeypatch.setattr("ops.cli.console", Console(width=200))

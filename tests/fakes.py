@@ -54,6 +54,7 @@ from chalicelib.services.ports import (
     Participant,
     PasswordDue,
     Recorded,
+    ReplayedError,
     RosterOutcome,
     SignatureVerifier,
     SmsLimits,
@@ -193,6 +194,9 @@ class FakeDeclarationStore:
     def record_decided(self, decided: DecidedOnArrival) -> None:
         with self._lock:
             declaration = decided.declaration
+            replay = f"signed#{decided.replay_key}" if decided.replay_key is not None else None
+            if replay is not None and replay in self.guards:
+                raise ReplayedError(self.guards[replay].owner)
             if declaration.id in self.items:
                 raise ConcurrentChangeError()
             if decided.account is not None:
@@ -210,10 +214,17 @@ class FakeDeclarationStore:
             self.items[declaration.id] = declaration
             for guard in decided.guards:
                 self.guards[guard.key] = _Guard(declaration.id, guard.expires_at)
+            if replay is not None:
+                self.guards[replay] = _Guard(declaration.id, None)
             if self.outbox is not None:
                 self.outbox.record(decided.notices, [])
             self.audit.extend(decided.audit)
             self.stats.apply(status_tally(decided.declaration))
+
+    def decided_for(self, replay_key: str) -> Declaration | None:
+        with self._lock:
+            held = self.guards.get(f"signed#{replay_key}")
+            return self.items.get(held.owner) if held is not None else None
 
     def record_refusal(self, event: AuditEvent) -> None:
         with self._lock:

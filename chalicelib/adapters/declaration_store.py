@@ -22,13 +22,24 @@ from ..domain.errors import AccountExistsError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification
 from ..domain.service_report import status_tally
-from ..services.ports import ConcurrentChangeError, CounterCodeTakenError, DecidedOnArrival, Decision
+from ..services.ports import (
+    ConcurrentChangeError,
+    CounterCodeTakenError,
+    DecidedOnArrival,
+    Decision,
+    ReplayedError,
+)
 from .account_store import account_model
 from .audit import audit_model
 from .models import AccountModel, AuditModel, DeclarationModel, GuardModel, NotificationModel
 from .outbox import notification_model
 from .stats import DynamoServiceStats
 from .transactions import LabelledTransaction, TransactionCancelled
+
+
+def replay_guard_key(replay_key: str) -> str:
+    """The guard item that holds a signed document's first decision, forever."""
+    return f"signed#{replay_key}"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -300,15 +311,37 @@ class DynamoDeclarationStore:
                 GuardModel(guard.key, owner=declaration.id, expires_at=_utc(guard.expires_at)),
                 condition=GuardModel.key.does_not_exist(),
             )
+        if decided.replay_key is not None:
+            tx.save(
+                "replay",
+                GuardModel(replay_guard_key(decided.replay_key), owner=declaration.id),
+                condition=GuardModel.key.does_not_exist(),
+            )
         self._add_decision_writes(tx, decided.account, decided.account_guards, decided.notices, decided.audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
+            # The replay guard is put before the account's items, so even an emulator that
+            # names only the first failed condition names it; its owner is read only then.
+            if "replay" in cancelled.failed and decided.replay_key is not None:
+                first = self._replay_owner(decided.replay_key)
+                if first is not None:
+                    raise ReplayedError(first) from cancelled
             if cancelled.failed & {"account", "account_guard"}:
                 raise AccountExistsError() from cancelled
             if "code" in cancelled.failed:
                 raise CounterCodeTakenError() from cancelled
             raise ConcurrentChangeError() from cancelled
+
+    def _replay_owner(self, replay_key: str) -> str | None:
+        try:
+            return str(GuardModel.get(replay_guard_key(replay_key), consistent_read=True).owner)
+        except GuardModel.DoesNotExist:
+            return None
+
+    def decided_for(self, replay_key: str) -> Declaration | None:
+        owner = self._replay_owner(replay_key)
+        return self.get(owner) if owner is not None else None
 
     def record_refusal(self, event: AuditEvent) -> None:
         try:

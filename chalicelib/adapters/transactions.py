@@ -10,7 +10,20 @@ transaction as an update whose item is drawn anew for every try
 (``update_redrawn``). Two transactions that touch the same item at the same
 moment cancel one of them (``TransactionConflict``); when that conflict is
 only on such a counter item, the whole transaction, which wrote nothing, is
-sent again with another shard, a few times, after a short random pause."""
+sent again with another shard, a few times, after a short random pause.
+
+Every outcome of a transaction is one of three (DESIGN §3: a 5xx is a defect):
+
+* it was written;
+* a condition failed (``TransactionCancelled`` names which): the caller makes
+  a decision of it (409 with the winner's state, a replay's first answer ...);
+* it was refused for a passing reason (a conflict with a concurrent
+  transaction on any item, throttling, a transaction in progress, an internal
+  error of the service): nothing was written, so the same transaction is sent
+  again after a short random pause, a bounded number of times; when the
+  reason persists, ``ServiceBusyError`` (503 with ``Retry-After``).
+
+Anything else (a malformed request) is a defect and is raised as it is."""
 
 from __future__ import annotations
 
@@ -25,10 +38,29 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from ..services.ports import ServiceBusyError
+
 _ORDER = ("condition_check", "delete", "save", "update")
 CONFLICT = "TransactionConflict"
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Cancellation reasons that say "not now" rather than "no": nothing was written.
+TRANSIENT_REASONS = frozenset({CONFLICT, "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+# Whole-request errors that say the same (moto's and DynamoDB's spellings).
+TRANSIENT_ERRORS = frozenset(
+    {
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+    }
+)
 logger = logging.getLogger(__name__)
-COUNTER_CONFLICT_RETRIES = 4
+TRANSIENT_RETRIES = 5
+COUNTER_CONFLICT_RETRIES = TRANSIENT_RETRIES  # kept: the name the README's "counter conflict" logs refer to
 _PAUSE_SECONDS = 0.01  # doubled on every retry, times a random factor in [0.5, 1)
 
 Built = tuple[tuple[Any, ...], dict[str, Any]]
@@ -77,9 +109,10 @@ class LabelledTransaction:
         self._ops.append(_Op("update", label, build, redrawn=True))
 
     def commit(self) -> None:
-        """Raises ``TransactionCancelled`` naming the labels whose condition failed."""
+        """Raises ``TransactionCancelled`` naming the labels whose condition
+        failed, or ``ServiceBusyError`` when a passing refusal outlasts the retries."""
         ordered = sorted(self._ops, key=lambda op: _ORDER.index(op.kind))
-        for attempt in range(COUNTER_CONFLICT_RETRIES + 1):
+        for attempt in range(TRANSIENT_RETRIES + 1):
             try:
                 with TransactWrite(connection=self._connection) as tx:
                     for op in ordered:
@@ -88,19 +121,44 @@ class LabelledTransaction:
                 return
             except TransactWriteError as error:
                 reasons = error.cancellation_reasons or []
-                if attempt < COUNTER_CONFLICT_RETRIES and _only_counter_conflicts(ordered, reasons):
-                    logger.info("counter conflict, transaction sent again (try %d)", attempt + 2)
-                    self._sleep(_PAUSE_SECONDS * 2**attempt * (0.5 + random.random() / 2))  # noqa: S311 - jitter
-                    continue
                 failed = {
                     op.label
                     for op, reason in zip(ordered, reasons, strict=False)
-                    if reason is not None and reason.code == "ConditionalCheckFailed"
+                    if reason is not None and reason.code == CONDITION_FAILED
                 }
-                if not failed and not any(r is not None and r.code == CONFLICT for r in reasons):
+                if failed:
+                    raise TransactionCancelled(failed, error) from error
+                if not _transient(error, reasons):
                     raise
-                # A conflict with a concurrent transaction: the caller re-reads and decides.
-                raise TransactionCancelled(failed, error) from error
+                if attempt == TRANSIENT_RETRIES:
+                    logger.warning(
+                        "transaction refused %d times, giving up",
+                        attempt + 1,
+                        extra={"reason": _reason(error, reasons)},
+                    )
+                    raise ServiceBusyError() from error
+                if _only_counter_conflicts(ordered, reasons):
+                    logger.info("counter conflict, transaction sent again (try %d)", attempt + 2)
+                else:
+                    logger.info(
+                        "transaction refused for now, sent again (try %d)",
+                        attempt + 2,
+                        extra={"reason": _reason(error, reasons)},
+                    )
+                self._sleep(_PAUSE_SECONDS * 2**attempt * (0.5 + random.random() / 2))  # noqa: S311 - jitter
+
+
+def _transient(error: TransactWriteError, reasons: list[Any]) -> bool:
+    """Refused for a passing reason: every named cause is one, or the whole request was."""
+    causes = [reason.code for reason in reasons if reason is not None and reason.code not in (None, "None")]
+    if causes:
+        return all(code in TRANSIENT_REASONS for code in causes)
+    return getattr(error, "cause_response_code", None) in TRANSIENT_ERRORS
+
+
+def _reason(error: TransactWriteError, reasons: list[Any]) -> str:
+    causes = sorted({str(r.code) for r in reasons if r is not None and r.code not in (None, "None")})
+    return ",".join(causes) or str(getattr(error, "cause_response_code", None))
 
 
 def _only_counter_conflicts(ordered: list[_Op], reasons: list[Any]) -> bool:

@@ -15,9 +15,10 @@ from typing import Any
 from chalice.app import Blueprint, Chalice, ChaliceAuthorizer, Response
 
 from ..bootstrap import container
-from ..domain.errors import BodyTooLargeError, DomainError, MalformedJsonError, UnauthenticatedError
+from ..domain.errors import BodyTooLargeError, ConflictError, DomainError, MalformedJsonError, UnauthenticatedError
 from ..domain.messages import Lang, pick_lang
 from ..observability import logger
+from ..services.ports import ConcurrentChangeError, ServiceBusyError
 from .problems import from_domain_error, json_response, problem
 
 ViewResult = tuple[int, Any]
@@ -191,6 +192,18 @@ class Api:
         except DomainError as error:
             logger.info("request refused", extra={"problem": error.code, "status": error.status})
             response = from_domain_error(error, lang)
+            response.headers.update(headers)
+            return response
+        except ServiceBusyError as busy:
+            # Nothing was written: the same request may come again (DESIGN §3: the one non-defect 5xx).
+            logger.warning("request refused", extra={"problem": busy.code, "status": busy.status})
+            retry = {"Retry-After": str(busy.retry_after_seconds)}
+            return problem(busy.code, busy.status, lang, headers={**headers, **retry})
+        except ConcurrentChangeError:
+            # A use case that lost a race without explaining it: nothing was written, and
+            # the caller learns so (409 conflict: read again, then decide), never a 500.
+            logger.info("request refused", extra={"problem": ConflictError.code, "status": ConflictError.status})
+            response = from_domain_error(ConflictError(), lang)
             response.headers.update(headers)
             return response
         except Exception as error:

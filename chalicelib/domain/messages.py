@@ -55,6 +55,10 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Dữ liệu vừa được thay đổi bởi một yêu cầu khác, vui lòng thử lại",
         "The data was just changed by another request; please try again",
     ),
+    "busy_try_again": (
+        "Hệ thống đang bận, chưa ghi nhận yêu cầu; vui lòng gửi lại sau ít giây",
+        "The service is busy and recorded nothing; please send the request again in a few seconds",
+    ),
     "forbidden": ("Bạn không có quyền thực hiện thao tác này", "You may not do this"),
     "other_office": (
         "Hồ sơ được tiếp nhận tại cơ quan BHXH khác; chỉ cán bộ của cơ quan đó được quyết định",

@@ -92,7 +92,9 @@ def submit_signed(call: Call) -> ViewResult:
     now = deps.clock()
     outcome = submit_signed_declaration(deps, call.raw_body, now, trace_id=call.correlation_id)
     declaration = outcome.declaration
-    metrics.add_metric(name=f"SignedDeclarations{declaration.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    # A replay answers the first decision again, and counts as a replay only.
+    outcome_name = "Replayed" if outcome.replayed else declaration.status.capitalize()
+    metrics.add_metric(name=f"SignedDeclarations{outcome_name}", unit=MetricUnit.Count, value=1)
     return 201, {
         **declaration_body(declaration, now),
         "decided_at": declaration.decided_at.isoformat() if declaration.decided_at else None,

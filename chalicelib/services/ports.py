@@ -126,11 +126,15 @@ class DeclarationStore(Protocol):
         """Put a declaration decided on arrival in one transaction: the
         declaration with its final status, its guards (counter code), the
         account and its guards when approved, the notices, the audit events
-        and the tally. ``AccountExistsError`` when the person has an account (nothing
-        written), ``CounterCodeTakenError`` when the code is taken."""
+        and the tally, and the ``replay_key`` guard. ``ReplayedError`` when that key
+        is stored already, else ``AccountExistsError`` when the person has an account
+        (nothing written), ``CounterCodeTakenError`` when the code is taken."""
 
     def record_refusal(self, event: AuditEvent) -> None:
         """Append the audit event of a refused submission; nothing else is stored."""
+
+    def decided_for(self, replay_key: str) -> Declaration | None:
+        """The declaration decided for the signed document of ``replay_key``, if any."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,17 @@ class Registry(Protocol):
 
 class ConcurrentChangeError(Exception):
     """The item changed between read and conditional write; nothing was written."""
+
+
+class ServiceBusyError(Exception):
+    """The store refused a write for a passing reason (contention, throttling)
+    more times than its bounded retries allow; nothing was written. Not the
+    caller's fault, so not a ``DomainError``: the API answers ``503
+    busy_try_again`` with ``Retry-After``, and the same request may be sent again."""
+
+    code = "busy_try_again"
+    status = 503
+    retry_after_seconds = 2
 
 
 @dataclass(frozen=True)
@@ -350,11 +365,14 @@ class VerifiedSignature:
     """What a valid signature vouches for. ``content``: the Form 01 fields
     read from the signed bytes only (never from the request as received);
     ``signer``: the ID documents the certificate's subject UID names, as
-    (type, number); ``certificate``: what identifies it, for the record."""
+    (type, number); ``certificate``: what identifies it, for the record;
+    ``replay_key``: SHA-256 (hex) of the canonical signature value, the same
+    for the same signed document however it is sent again."""
 
     content: dict[str, Any]
     signer: tuple[tuple[str, str], ...]
     certificate: dict[str, str]
+    replay_key: str
 
 
 class SignatureVerifier(Protocol):
@@ -375,6 +393,16 @@ class DecidedOnArrival:
     audit: list[AuditEvent]
     account: Account | None = None
     account_guards: list[str] = field(default_factory=list)
+    replay_key: str | None = None  # the signed document's: stored with the decision, once
+
+
+class ReplayedError(Exception):
+    """The same signed document was decided already (its replay key is
+    stored); ``declaration_id`` names that first decision. Nothing was written."""
+
+    def __init__(self, declaration_id: str) -> None:
+        super().__init__(declaration_id)
+        self.declaration_id = declaration_id
 
 
 # --- service report ---------------------------------------------------------------------

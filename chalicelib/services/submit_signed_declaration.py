@@ -12,6 +12,12 @@ certificate; it is decided in the request (DESIGN §2 "Signed declarations").
 
 Approval or rejection is one transaction (declaration, account, guards,
 notices, audit), so a notice goes out only for a decision that was recorded.
+
+The same signed document sent again (same signature value, whatever else
+changed around it) gets the first answer again and writes and sends nothing:
+the decision's transaction stores the document's replay key with a
+condition, so of any number of parallel copies exactly one is decided, and
+the others read that decision.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from ..signatures.identity import check_form_signer
 from .cancel_superseded import cancel_superseded
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
-from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, VerifiedSignature
+from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, ReplayedError, VerifiedSignature
 from .reject_declaration import rejection_notices
 
 CODE_ATTEMPTS = 5
@@ -52,6 +58,14 @@ ACTOR = "declarant"
 class SignedOutcome:
     declaration: Declaration
     differences: tuple[str, ...]  # the fields that differ from the registry (names only)
+    replayed: bool = False  # the document was decided before: this is that first decision
+
+
+def _first_answer(first: Declaration) -> SignedOutcome:
+    """The outcome of an earlier decision, as it was answered then (its
+    differences recomputed from the registry record stored with it)."""
+    differences = tuple(d.field for d in registry_differences(first.form, first.registry)) if first.reasons else ()
+    return SignedOutcome(first, differences, replayed=True)
 
 
 def refusal_subject(body: bytes) -> str:
@@ -87,9 +101,23 @@ def submit_signed_declaration(deps: Deps, body: bytes, now: datetime, *, trace_i
             )
         )
         raise
+    first = deps.declarations.decided_for(verified.replay_key)
+    if first is not None:
+        return _first_answer(first)
     participant = deps.registry.get(form.bhxh_code)
     arrival = _Arrival(form, verified, participant, deps.new_id(), now, trace_id)
-    differences = tuple(d.field for d in registry_differences(form, arrival.registry))
+    try:
+        return _decide(deps, arrival)
+    except ReplayedError as replayed:
+        # A parallel copy of the same document was decided first; nothing of ours was written.
+        earlier = deps.declarations.get(replayed.declaration_id)
+        if earlier is None:
+            raise RuntimeError("a replay key names a declaration that is not stored") from replayed
+        return _first_answer(earlier)
+
+
+def _decide(deps: Deps, arrival: _Arrival) -> SignedOutcome:
+    differences = tuple(d.field for d in registry_differences(arrival.form, arrival.registry))
     if not differences:
         approved = _approve(deps, arrival)
         if approved is not None:
@@ -164,6 +192,7 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
                     audit=[arrival.audit(approved), prepared.audit],
                     account=prepared.account,
                     account_guards=prepared.guard_keys,
+                    replay_key=arrival.verified.replay_key,
                 )
             )
         except CounterCodeTakenError:
@@ -187,6 +216,7 @@ def _reject(deps: Deps, arrival: _Arrival, reasons: tuple[str, ...]) -> Declarat
                     guards=[counter_code_guard(rejected.code)],
                     notices=notices,
                     audit=[arrival.audit(rejected)],
+                    replay_key=arrival.verified.replay_key,
                 )
             )
         except CounterCodeTakenError:

@@ -55,6 +55,7 @@ from ..services.ports import VerifiedSignature
 from .form_xml import form01_from_xml
 from .identity import identities
 from .policy import DIGEST_METHODS, SIGNATURE_METHODS, AlgorithmPolicy
+from .replay import replay_key
 from .revocation import CrlFetcher, HeldCrl, check_revocation, distribution_points
 from .trust_store import TrustStore, trust_store
 from .xml_input import DSIG_NS, FORM01_TAG, hardened_parser, parse_untrusted
@@ -249,7 +250,12 @@ class SignedFormVerifier:
             # algorithm it does not know surfaces here, from untrusted input.
             logger.info("certificate not processable", extra={"error_type": type(error).__name__})
             raise SignatureInvalidError("certificate not processable") from error
-        return VerifiedSignature(content=form01_from_xml(signed), signer=found, certificate=summary)
+        return VerifiedSignature(
+            content=form01_from_xml(signed),
+            signer=found,
+            certificate=summary,
+            replay_key=replay_key(signature, signer.public_key()),
+        )
 
     def _xmldsig(self, body: bytes, signer: Any, now: datetime) -> Any:
         """Digests and signature value; returns the signed content as parsed

@@ -164,6 +164,10 @@ def _known_problem_statuses() -> dict[str, int]:
     }
     # Codes that only the middleware (chalicelib/api/middleware.py) produces, from Chalice's own errors.
     statuses.update({"method_not_allowed": 405, "unsupported_media_type": 415, "internal_error": 500})
+    # The view wrapper's answer to a write the store kept refusing for a passing reason.
+    from chalicelib.services.ports import ServiceBusyError
+
+    statuses[ServiceBusyError.code] = ServiceBusyError.status
     unmapped = set(CHALICE_CODES.values()) - set(statuses)
     assert not unmapped, f"add the HTTP status of {sorted(unmapped)} here"
     return statuses
@@ -778,6 +782,43 @@ def _service_report_reversed(client: Any, clock: FakeClock) -> Any:
     )
 
 
+def _busy(client: Any, clock: FakeClock) -> Any:
+    """Every TransactWriteItems cancelled by a conflict: after the bounded retries, 503."""
+    import botocore.client
+    from botocore.exceptions import ClientError
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def conflict(self: Any, operation_name: str, api_params: Any) -> Any:
+        if operation_name == "TransactWriteItems":
+            reasons = [{"Code": "TransactionConflict"} for _ in api_params["TransactItems"]]
+            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
+            raise ClientError({"Error": error, "CancellationReasons": reasons}, operation_name)
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = conflict
+    try:
+        return _post_declaration(client, form())
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+
+
+def _signed_replay(client: Any, clock: FakeClock) -> Any:
+    """The same signed Form 01 twice: the second answer is the first."""
+    from chalicelib.bootstrap import container
+    from chalicelib.signatures.verifier import SignedFormVerifier
+    from tests.pki import signing_pki
+
+    pki = signing_pki()
+    container().__dict__["signatures"] = SignedFormVerifier(str(pki.trust_store))
+    signed = pki.sign()
+    headers = {"Content-Type": "application/xml"}
+    first = client.http.post("/v1/declarations/signed", headers=headers, body=signed)
+    again = client.http.post("/v1/declarations/signed", headers=headers, body=signed)
+    assert (first.status_code, first.body) == (again.status_code, again.body)
+    return again
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -927,6 +968,8 @@ SCENARIOS = [
     Scenario("progress-bad-format", "GET", "/v1/reports/progress", 422, lambda c, k: _progress(c, k, "?format=xls")),
     Scenario("service-report", "GET", "/v1/reports/service", 200, _service_report),
     Scenario("service-report-reversed-range", "GET", "/v1/reports/service", 400, _service_report_reversed),
+    Scenario("submit-busy", "POST", "/v1/declarations", 503, _busy),
+    Scenario("signed-replay", "POST", "/v1/declarations/signed", 201, _signed_replay),
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from chalicelib.adapters.models import ParticipantModel
@@ -59,13 +58,9 @@ def test_run_job_by_name_and_unknown_job(aws: dict[str, Any]) -> None:
     assert "office-reminders" in unknown.output
 
 
-def test_outbox_masks_recipients(client: Any, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    from rich.console import Console
-
+def test_outbox_masks_recipients(client: Any, aws: dict[str, Any], wide_console: None) -> None:
     from tests.integration.emulator import event
 
-    # The CLI's console took its width from COLUMNS when ops.cli was first imported (by any test).
-    monkeypatch.setattr("ops.cli.console", Console(width=200))
     client.lambda_.invoke("on_declaration_change", event("dynamodb_ttl_remove.json"))
     result = runner.invoke(app, ["--stage", "test", "outbox", "--days", "400"])
     assert result.exit_code == 0, result.output

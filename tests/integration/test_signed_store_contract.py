@@ -3,6 +3,7 @@ adapter behave the same."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from chalicelib.domain.declaration import APPROVED, REJECTED, counter_code_guard
 from chalicelib.domain.errors import AccountExistsError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
-from chalicelib.services.ports import CounterCodeTakenError, DecidedOnArrival
+from chalicelib.services.ports import CounterCodeTakenError, DecidedOnArrival, ReplayedError
 from tests.builders import form
 from tests.fakes import FakeDeps
 
@@ -97,3 +98,22 @@ def test_a_refusal_is_appended_once(deps: Any) -> None:
     assert [(e.subject, e.to_status) for e in deps.declarations.history("signed-refusal#ab")] == [
         ("signed-refusal#ab", "refused")
     ]
+
+
+@pytest.mark.parametrize("first_status", [APPROVED, REJECTED])
+def test_a_replay_key_is_decided_once_and_names_its_decision(deps: Any, first_status: str) -> None:
+    key = "cd" * 32
+    assert deps.declarations.decided_for(key) is None
+    first = replace(decided("s-1", first_status, "K7PQ3M9X", account=first_status == APPROVED), replay_key=key)
+    deps.declarations.record_decided(first)
+    assert deps.declarations.decided_for(key) == first.declaration
+    for status, account in ((APPROVED, True), (REJECTED, False)):  # whatever the second copy would decide
+        again = replace(decided("s-2", status, "AAAA3333", account=account), replay_key=key)
+        with pytest.raises(ReplayedError) as replayed:
+            deps.declarations.record_decided(again)
+        assert replayed.value.declaration_id == "s-1"
+    assert deps.declarations.get("s-2") is None
+    assert deps.outbox.get("declaration#s-2#k#sms") is None
+    other = replace(decided("s-3", REJECTED, "BBBB4444", account=False), replay_key="ef" * 32)
+    deps.declarations.record_decided(other)  # another document: its own decision
+    assert deps.declarations.decided_for("ef" * 32) == other.declaration

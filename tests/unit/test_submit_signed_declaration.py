@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.declaration import Declaration
 from chalicelib.domain.errors import CertificateExpiredError, SignerMismatchError, ValidationError
 from chalicelib.domain.rejection_reasons import AUTOMATIC_REASONS, REASONS
 from chalicelib.domain.templates import rejection_sms
@@ -11,7 +12,7 @@ from chalicelib.services.ports import Participant
 from chalicelib.services.submit_signed_declaration import refusal_subject, submit_signed_declaration
 from chalicelib.signatures.verifier import SignedFormVerifier
 from tests.builders import form
-from tests.fakes import FakeDeps
+from tests.fakes import FakeClock, FakeDeps
 from tests.pki import SigningPki, signing_pki
 
 AN = Participant("0123456789", "Nguyễn Văn An", "1989-05-02", "male", "001089020747", "+84912345678", "01")
@@ -61,7 +62,8 @@ def test_registry_mismatch_rejects_with_notices_and_no_account(deps: FakeDeps, p
 
 def test_existing_account_rejects_with_its_own_reason(deps: FakeDeps, pki: SigningPki) -> None:
     submit_signed_declaration(deps, pki.sign(), deps.clock())
-    outcome = submit_signed_declaration(deps, pki.sign(), deps.clock())
+    # Another document (a new address), signed anew: not a replay of the first.
+    outcome = submit_signed_declaration(deps, pki.sign(form(address="2 Phố Huế, Hà Nội")), deps.clock())
     assert (outcome.declaration.status, outcome.declaration.reasons) == ("rejected", ("account_exists",))
     assert len(deps.declarations.items) == 2
 
@@ -99,3 +101,65 @@ def test_automatic_reasons_fit_the_sms_and_never_clash_with_the_officers(code: s
     assert code not in REASONS
     text = rejection_sms("K7PQ-3M9X", AUTOMATIC_REASONS[code].sms, 0).text
     assert len(text) <= 160 and text.isascii()
+
+
+# --- replays (issue 17, finding 4) ----------------------------------------------------------
+
+
+def _stored(deps: FakeDeps) -> tuple[int, int, int, int]:
+    return len(deps.declarations.items), len(deps.accounts.accounts), len(deps.outbox.stored), len(deps.outbox.queue)
+
+
+@pytest.mark.parametrize("registry_gender", ["male", "female"], ids=["approved", "rejected"])
+def test_a_replay_gives_the_first_answer_and_writes_and_sends_nothing(
+    deps: FakeDeps, pki: SigningPki, registry_gender: str
+) -> None:
+    deps.registry.put_many([Participant(**{**AN.__dict__, "gender": registry_gender})])
+    body = pki.sign()
+    first = submit_signed_declaration(deps, body, deps.clock())
+    stored, audit = _stored(deps), list(deps.declarations.audit)
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(minutes=5)
+
+    # The same signature value, whatever changed around it (line breaks in the base64 text).
+    reformatted = body.replace(b"</ds:SignatureValue>", b"\n</ds:SignatureValue>", 1)
+    assert reformatted != body
+    for again in (body, reformatted):
+        replay = submit_signed_declaration(deps, again, deps.clock())
+        assert replay.declaration == first.declaration
+        assert replay.differences == first.differences
+        assert replay.replayed and not first.replayed
+    assert _stored(deps) == stored
+    assert deps.declarations.audit == audit
+
+
+def test_a_replay_is_recognised_after_the_registry_changed(deps: FakeDeps, pki: SigningPki) -> None:
+    deps.registry.put_many([Participant(**{**AN.__dict__, "gender": "female"})])
+    body = pki.sign()
+    first = submit_signed_declaration(deps, body, deps.clock())
+    deps.registry.put_many([AN])  # fixed since: the first answer still stands for that document
+    replay = submit_signed_declaration(deps, body, deps.clock())
+    assert (replay.declaration, replay.differences) == (first.declaration, ("gender",))
+    assert deps.accounts.accounts == {}
+
+
+def test_a_replay_that_loses_the_race_reads_the_winners_decision(deps: FakeDeps, pki: SigningPki) -> None:
+    """Both copies pass the first look; the store's conditional write picks one."""
+    body = pki.sign()
+    store = deps.declarations
+    real_decided_for = store.decided_for
+    looks: list[str] = []
+
+    def not_yet(replay_key: str) -> Declaration | None:
+        looks.append(replay_key)
+        if len(looks) == 1:  # the first copy's look, before anything was decided
+            submit_signed_declaration(deps, body, deps.clock())  # the parallel copy wins meanwhile
+            return None
+        return real_decided_for(replay_key)
+
+    store.decided_for = not_yet  # type: ignore[method-assign]  # the first look, made to miss
+    outcome = submit_signed_declaration(deps, body, deps.clock())
+    assert outcome.replayed and outcome.declaration.status == "approved"
+    assert len(store.items) == 1 and len(deps.accounts.accounts) == 1
+    assert sorted(s.notice.channel for s in deps.outbox.stored.values()) == ["email", "sms"]

@@ -329,7 +329,7 @@ def reissue(call: Call, username: str) -> ViewResult:
     from chalicelib.services.reissue_password import reissue_password
 
     deps = container()
-    reissue_password(deps, username, call.caller().username, deps.clock(), trace_id=call.correlation_id)
+    reissue_password(deps, username, call.json(), _officer(call), deps.clock(), trace_id=call.correlation_id)
     return 202, None
 
 
@@ -360,7 +360,7 @@ def lookup(call: Call) -> ViewResult:
     from chalicelib.services.lookup_declarations import lookup_declarations
 
     deps = container()
-    return 200, {"items": lookup_declarations(deps, call.query, deps.clock())}
+    return 200, {"items": lookup_declarations(deps, call.query, _officer(call), deps.clock())}
 
 
 @api.route("/v1/declarations/paper", methods=["POST"], idempotent=True, authorizer=session_authorizer)
@@ -426,7 +426,7 @@ def overdue(call: Call) -> ViewResult:
 def history(call: Call, declaration_id: str) -> ViewResult:
     from chalicelib.services.declaration_history import declaration_history
 
-    return 200, {"items": declaration_history(container(), declaration_id)}
+    return 200, {"items": declaration_history(container(), declaration_id, _officer(call))}
 
 
 @app.schedule(Cron(0, 0, "*", "*", "?", "*"))

@@ -13,6 +13,7 @@ from .ports import (
     DeclarationStore,
     OfficeDirectory,
     Outbox,
+    RateLimiter,
     Registry,
     Sender,
     ServiceStats,
@@ -50,6 +51,9 @@ class Deps(Protocol):
 
     @property
     def campaign(self) -> CampaignStore: ...
+
+    @property
+    def rate_limits(self) -> RateLimiter: ...
 
     @property
     def stats(self) -> ServiceStats: ...

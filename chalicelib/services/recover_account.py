@@ -67,7 +67,7 @@ def handle_recovery_request(deps: Deps, task: dict[str, Any], now: datetime) -> 
     if not deps.accounts.start_recovery(account, recovery_code_hash(account.username, code), now):
         return False  # three codes in the last hour already: say nothing more
     notices = notices_for(
-        source=f"account#{account.username}#recovery#{now.isoformat()}",
+        source=f"account#{account.username}#recovery#{now.isoformat()}#{deps.new_id()}",  # one notice per code
         kind="recovery_code",
         phone=account.phone,
         email=None,

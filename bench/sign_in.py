@@ -10,6 +10,7 @@ import math
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -184,7 +185,7 @@ def _recovery_timing(deps: Any, username: str, phone: str, samples: int) -> Figu
     from chalicelib.services.recover_account import request_recovery
 
     national = "0" + phone.removeprefix("+84")
-    bodies = {
+    bodies: dict[str, Callable[[int], dict[str, str]]] = {
         "match": lambda n: {"username": username, "phone": national},
         "wrong_phone": lambda n: {"username": username, "phone": f"098{n % 10_000_000:07d}"},
         "unknown_user": lambda n: {"username": f"01{60_000_000 + n:08d}", "phone": national},
@@ -199,10 +200,10 @@ def _recovery_timing(deps: Any, username: str, phone: str, samples: int) -> Figu
         for n in range(1, samples + 1):
             shift = n % 3
             for kind in kinds[shift:] + kinds[:shift]:
-                body = bodies[kind](n)
+                payload = bodies[kind](n)
                 before = calls.snapshot()
                 started = time.perf_counter()
-                request_recovery(deps, body, datetime.now(UTC))
+                request_recovery(deps, payload, datetime.now(UTC))
                 times[kind].append(time.perf_counter() - started)
                 counts[kind].append(calls.since(before))
     medians = {kind: statistics.median(values) for kind, values in times.items()}

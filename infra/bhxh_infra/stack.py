@@ -51,6 +51,7 @@ from constructs import Construct
 
 from . import app_model, checkov
 from .config import REPO_ROOT, InfraConfig
+from .firewall import ApiFirewall
 from .monitoring import Monitoring
 from .permissions import (
     ACCESS,
@@ -757,6 +758,10 @@ class RegistrationStack(Stack):
                 }
             ],
         )
+        # Per-source limits before API Gateway (WAF), complementing the per-account ones in DynamoDB.
+        self.firewall = ApiFirewall(self, "ApiFirewall", config=self.config, api_id=api.ref, stage=API_GATEWAY_STAGE)
+        # The stage is made by SAM's transform of RestAPI (logical id RestAPI<stage>Stage).
+        self.firewall.association.add_override("DependsOn", [f"RestAPI{API_GATEWAY_STAGE}Stage"])
         checkov.skip(
             api,
             {

@@ -286,7 +286,8 @@ def test_locked_out_owner_gets_back_in_by_sms_code_and_the_lockout_clears(
     assert _recover(client, aws, STRONG).status_code == 204
 
     account = AccountModel.get(CITIZEN)
-    assert (account.failed_logins, account.locked_until) == (0, None)
+    assert account.failed_logins == 0
+    assert account.locked_until is None
     assert login(client, CITIZEN, STRONG).status_code == 200
 
 

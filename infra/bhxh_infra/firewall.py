@@ -103,7 +103,7 @@ class ApiFirewall(Construct):
             visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
                 sampled_requests_enabled=True, cloud_watch_metrics_enabled=True, metric_name=name
             ),
-            description="Per-source rate limits in front of the registration API (issue 17, finding 8)",
+            description="Per-source rate limits in front of the registration API, issue 17 finding 8",
         )
         # Raw CloudFormation shapes, as the stack's other escape hatches.
         self.web_acl.add_property_override("Rules", rules(config))

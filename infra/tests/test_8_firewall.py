@@ -66,7 +66,7 @@ def test_aws_managed_groups_for_known_bad_inputs_and_ip_reputation(prod: Synth) 
 
 def test_web_acl_is_associated_with_the_api_stage(prod: Synth) -> None:
     ((_, association),) = prod.of_type("AWS::WAFv2::WebACLAssociation").items()
-    acl_id = prod.logical_id(prod.stack.firewall.web_acl)
+    acl_id = prod.stack.get_logical_id(prod.stack.firewall.web_acl)
     props = association["Properties"]
     assert props["WebACLArn"] == get_att(acl_id)
     assert json.dumps(ref("RestAPI")) in json.dumps(props["ResourceArn"])

@@ -153,6 +153,7 @@ GROUPS = (
             "login_latency_p50_ms",
             "login_latency_p95_ms",
             "login_failure_latency_ratio",
+            "recovery_timing_ratio",
             "dynamodb_requests_per_login",
             "dynamodb_requests_per_authorized_request",
         ),

@@ -20,6 +20,7 @@ from .services.ports import (
     DeclarationStore,
     OfficeDirectory,
     Outbox,
+    RateLimiter,
     Registry,
     Sender,
     ServiceStats,
@@ -141,6 +142,12 @@ class Container:
         from .adapters.account_store import DynamoAccountStore
 
         return DynamoAccountStore(self._pynamodb, self.settings.password_shards)
+
+    @cached_property
+    def rate_limits(self) -> RateLimiter:
+        from .adapters.rate_limiter import DynamoRateLimiter
+
+        return DynamoRateLimiter(self._pynamodb)
 
     @cached_property
     def campaign(self) -> CampaignStore:

@@ -40,6 +40,7 @@ from chalicelib.domain.notification import (
     sms_fingerprint,
 )
 from chalicelib.domain.passwords import Hasher
+from chalicelib.domain.rate_limits import RateLimit, kept, wait_before_next
 from chalicelib.domain.service_report import LATENCY_MAX, Tally, days_of, status_tally
 from chalicelib.services.ports import (
     ALREADY_COUNTED,
@@ -258,6 +259,7 @@ class FakeOutbox:
         self.stored: dict[str, _Stored] = {}
         self.audit: list[AuditEvent] = []
         self.queue: list[str] = []
+        self.tasks: list[dict[str, str]] = []
         self.fingerprints: dict[str, datetime] = {}
         self.sms_times: dict[str, list[datetime]] = {}
         self.suppressed_emails: set[str] = set()
@@ -291,6 +293,9 @@ class FakeOutbox:
 
     def enqueue(self, notices: list[Notification]) -> None:
         self.queue.extend(n.id for n in notices)
+
+    def enqueue_task(self, task: str, payload: dict[str, str]) -> None:
+        self.tasks.append({**payload, "task": task})
 
     def claim(self, notification_id: str, now: datetime) -> Notification | None:
         with self._lock:
@@ -435,6 +440,7 @@ class FakeAccountStore:
         self.accounts: dict[str, Account] = {}
         self.guards: set[str] = set()
         self.sessions: dict[str, Session] = {}
+        self.failed_login_writes = 0
         self._outbox = outbox
         self._audit = audit
         self._lock = threading.Lock()
@@ -453,14 +459,22 @@ class FakeAccountStore:
     def get(self, username: str) -> Account | None:
         return self.accounts.get(username)
 
-    def record_failed_login(self, username: str, now: datetime) -> int:
+    def record_failed_login(
+        self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
+    ) -> int:
         with self._lock:
-            account = self.accounts[username]
+            account = self.accounts.get(username)
+            if account is None:
+                self.failed_login_writes += 1  # the adapter's conditional write that finds no account
+                return 0
+            self.failed_login_writes += 1
             count = account.failed_logins + 1
             delay = lock_delay(count)
             self.accounts[username] = account.with_changes(
                 failed_logins=count, locked_until=now + delay if delay else account.locked_until
             )
+            if alert and expected is not None and count == expected + 1 and delay:
+                self._outbox.record(alert, [])
             return count
 
     def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
@@ -517,7 +531,14 @@ class FakeAccountStore:
             return self._new_password(account, new_hash, temporary, now)
 
     def set_password_with_notices(
-        self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
+        self,
+        account: Account,
+        new_hash: str,
+        now: datetime,
+        notices: list[Notification],
+        audit: list[AuditEvent],
+        *,
+        temporary: bool = True,
     ) -> Account:
         with self._lock:
             # All or nothing, as the adapter's transaction: a notice or audit event stored already cancels it.
@@ -526,7 +547,7 @@ class FakeAccountStore:
                 (e.subject, e.event_id) in stored_events for e in audit
             ):
                 raise ConcurrentChangeError()
-            updated = self._new_password(account, new_hash, True, now)
+            updated = self._new_password(account, new_hash, temporary, now)
             self._outbox.record(notices, [])
             self._audit.extend(audit)
             return updated
@@ -567,6 +588,25 @@ class FakeAccountStore:
                 yield PasswordDue(
                     account.username, account.full_name, account.phone, account.email, account.password_expires_at
                 )
+
+
+class FakeRateLimiter:
+    """Sliding windows in memory, with the adapter's all-or-nothing rule."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, hits: list[tuple[RateLimit, str]], now: datetime) -> timedelta | None:
+        with self._lock:
+            waits = [wait_before_next(self.times.get(limit.key(s), []), now, limit) for limit, s in hits]
+            refused = [wait for wait in waits if wait is not None]
+            if refused:
+                return max(refused)
+            for limit, subject in hits:
+                key = limit.key(subject)
+                self.times[key] = [*kept(self.times.get(key, []), now, limit), now]
+            return None
 
 
 class FakeClock:
@@ -684,6 +724,7 @@ class FakeDeps:
     campaign: FakeCampaignStore = field(default_factory=FakeCampaignStore)
     stats: FakeServiceStats = field(default_factory=FakeServiceStats)
     settings: Settings = field(default_factory=load_settings)
+    rate_limits: FakeRateLimiter = field(default_factory=FakeRateLimiter)
 
     def __post_init__(self) -> None:
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)

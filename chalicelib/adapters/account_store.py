@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -137,14 +138,60 @@ class DynamoAccountStore:
         except AccountModel.DoesNotExist:
             return None
 
-    def record_failed_login(self, username: str, now: datetime) -> int:
+    def record_failed_login(
+        self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
+    ) -> int:
+        if alert and expected is not None and lock_delay(expected + 1):
+            counted = self._failure_with_alert(username, now, expected, alert)
+            if counted is not None:
+                return counted
         item = AccountModel(username)
-        item.update(actions=[AccountModel.failed_logins.add(1)], condition=AccountModel.username.exists())
+        try:
+            # One conditional write whether or not the account exists (an unknown
+            # username costs the same round trip, so timing tells nothing).
+            item.update(actions=[AccountModel.failed_logins.add(1)], condition=AccountModel.username.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return 0
+            raise
         count = int(item.failed_logins or 0)
         delay = lock_delay(count)
         if delay:
             item.update(actions=[AccountModel.locked_until.set(_utc(now + delay))])
+        if alert and expected is not None and count == expected + 1 and delay:
+            # The transaction below lost a race that did not change the count:
+            # the alert still goes, in a write of its own.
+            self._record_notices(alert)
         return count
+
+    def _failure_with_alert(self, username: str, now: datetime, expected: int, alert: list[Notification]) -> int | None:
+        """The failure that locks the account, its lock and the owner's alert, in
+        one transaction conditional on the count read before; None when it moved."""
+        count = expected + 1
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "account",
+            AccountModel(username),
+            actions=[
+                AccountModel.failed_logins.set(count),
+                AccountModel.locked_until.set(_utc(now + lock_delay(count))),
+            ],
+            condition=AccountModel.username.exists() & (AccountModel.failed_logins == expected),
+        )
+        for notice in alert:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            return None
+        return count
+
+    def _record_notices(self, notices: list[Notification]) -> None:
+        tx = LabelledTransaction(self._connection)
+        for notice in notices:
+            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        with contextlib.suppress(TransactionCancelled):  # recorded already
+            tx.commit()
 
     def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
         tx = LabelledTransaction(self._connection)
@@ -255,13 +302,20 @@ class DynamoAccountStore:
         return account_from_model(item)
 
     def set_password_with_notices(
-        self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
+        self,
+        account: Account,
+        new_hash: str,
+        now: datetime,
+        notices: list[Notification],
+        audit: list[AuditEvent],
+        *,
+        temporary: bool = True,
     ) -> Account:
         tx = LabelledTransaction(self._connection)
         tx.update(
             "account",
             AccountModel(account.username),
-            actions=self._password_actions(account, new_hash, True, now),
+            actions=self._password_actions(account, new_hash, temporary, now),
             condition=AccountModel.password_hash == account.password_hash,
         )
         for notice in notices:

@@ -132,6 +132,7 @@ class GuardModel(Model):
     owner = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)
     hits = NumberAttribute(null=True)  # rate counters (SMS per phone per hour/day)
+    times = ListAttribute[str](null=True)  # sliding-window rate limits: ISO times of the hits kept
 
 
 class NotificationsByDayIndex(GlobalSecondaryIndex["NotificationModel"]):

@@ -125,6 +125,9 @@ class DynamoSqsOutbox:
                 # Left ``queued`` in the ledger; the caller's retry re-queues them.
                 raise RuntimeError(f"SQS refused {len(response['Failed'])} of {len(batch)} messages")
 
+    def enqueue_task(self, task: str, payload: dict[str, str]) -> None:
+        self._sqs.send_message(QueueUrl=self._queue_url(), MessageBody=json.dumps({**payload, "task": task}))
+
     def claim(self, notification_id: str, now: datetime) -> Notification | None:
         item = NotificationModel(notification_id)
         now = now.astimezone(UTC)

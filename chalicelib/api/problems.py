@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from ..domain.errors import DomainError, FieldError, RegistryMismatchError, ValidationError
+from ..domain.errors import DomainError, FieldError, RateLimitedError, RegistryMismatchError, ValidationError
 from ..domain.messages import Lang, field_message, problem_title
 
 PROBLEM_TYPE_BASE = "https://dichvucong.baohiemxahoi.gov.vn/problems/"
@@ -59,6 +59,11 @@ def from_domain_error(error: DomainError, lang: Lang) -> Response:
         return problem(error.code, error.status, lang, detail=f"{prefix}: {fields}", errors=error.errors)
     if isinstance(error, RegistryMismatchError):
         return problem(error.code, error.status, lang, extra={"differences": error.differences})
+    if isinstance(error, RateLimitedError):
+        retry = str(error.retry_after)
+        return problem(
+            error.code, error.status, lang, headers={"Retry-After": retry}, extra={"retry_after": error.retry_after}
+        )
     return problem(error.code, error.status, lang)
 
 

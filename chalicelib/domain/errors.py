@@ -243,3 +243,30 @@ class ReportRangeError(ValidationError):
 
     code = "invalid_report_range"
     status = 400
+
+
+# --- abuse by people: rate limits, officer scope ------------------------------------------
+
+
+class RateLimitedError(DomainError):
+    """Too many of one action in a window; ``retry_after`` seconds until the next is allowed."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(params={"retry_after": str(retry_after)})
+        self.retry_after = retry_after
+
+
+class ReissueRateLimitedError(RateLimitedError):
+    """An account's temporary password was reissued too often, or the officer reissued too many."""
+
+    code = "reissue_rate_limited"
+
+
+class OutOfScopeError(DomainError):
+    """Officers read their own office's dossiers in full, supervisors their own province's."""
+
+    code = "out_of_scope"
+    status = 403

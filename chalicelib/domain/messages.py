@@ -43,8 +43,10 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "The username or password is not correct",
     ),
     "temporary_password_expired": (
-        "Mật khẩu tạm đã hết hạn (7 ngày); vui lòng liên hệ cơ quan BHXH hoặc gọi 1900 9068 để được cấp lại",
-        "The temporary password has expired (7 days); ask a BHXH office or call 1900 9068 for a new one",
+        'Mật khẩu tạm đã hết hạn (7 ngày). Để có mật khẩu mới, chọn "Quên mật khẩu" (mã gửi qua SMS đến '
+        "số điện thoại đã đăng ký) hoặc mang giấy tờ tùy thân đến cơ quan BHXH bất kỳ; hỗ trợ: 1900 9068",
+        'The temporary password has expired (7 days). To get a new one, use "Forgot password" (a code by SMS '
+        "to your registered phone) or bring your ID document to any BHXH office; hotline 1900 9068",
     ),
     "account_not_found": ("Không tìm thấy tài khoản", "Account not found"),
     "recovery_code_invalid": (
@@ -114,6 +116,17 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Khoảng thời gian của báo cáo không hợp lệ",
         "The report's date range is not valid",
     ),
+    "reissue_rate_limited": (
+        "Mật khẩu tạm của tài khoản này vừa được cấp lại (tối đa 1 lần trong 10 phút, 3 lần mỗi ngày; "
+        "mỗi cán bộ 20 lần mỗi giờ); vui lòng thử lại sau",
+        "This account's temporary password was reissued recently (at most once in 10 minutes and 3 times a day; "
+        "20 an hour per officer); please try again later",
+    ),
+    "rate_limited": ("Quá nhiều yêu cầu; vui lòng thử lại sau", "Too many requests; please try again later"),
+    "out_of_scope": (
+        "Hồ sơ thuộc cơ quan BHXH ngoài phạm vi của Ông/Bà (cán bộ: cơ quan mình; giám sát: tỉnh mình)",
+        "The dossier belongs to an office outside your scope (officers: their office; supervisors: their province)",
+    ),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
         "Something went wrong on our side; please try again later or call 1900 9068",
@@ -162,6 +175,11 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Giấy tờ xuất trình không khớp với tờ khai",
         "The document shown does not match the declaration",
     ),
+    "document_not_holder": (
+        "Giấy tờ xuất trình không phải của chủ tài khoản",
+        "The document shown is not the account holder's",
+    ),
+    "requires_id_number": ("Chỉ dùng cùng với id_number", "Only together with id_number"),
     "required_one_of": ("Cần nhập một trong: {fields}", "Give one of: {fields}"),
     "invalid": ("Không hợp lệ", "Not valid"),
     "duplicate_field": ("Trường này xuất hiện nhiều lần", "This field appears more than once"),

@@ -11,6 +11,11 @@ from .templates import TEMPLATE_VERSION, Email, Sms
 # from its text, which holds this mark instead; the secret is erased once sent.
 SECRET_MARK = "[secret]"  # noqa: S105 - a placeholder, not a password
 
+# SMS kinds that pass the per-number abuse limits: a temporary password an
+# officer reissued with the person present (itself limited per account and per
+# officer, see ``rate_limits``), so the SMS limit can never lock its owner out.
+LIMIT_EXEMPT_KINDS = frozenset({"temporary_password"})
+
 SMS = "sms"
 EMAIL = "email"
 

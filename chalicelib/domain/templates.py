@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -228,9 +228,10 @@ def account_approved_email(full_name: str, username: str, temporary_password: st
 
 
 def temporary_password_sms(username: str, temporary_password: str) -> Sms:
+    """Sent when an officer reissues the password: it is also the owner's alert."""
     return _sms(
-        f"BHXH VN: MK tam moi cho TK {username}: {temporary_password} (han 7 ngay, doi MK khi dang nhap). "
-        f"MK cu het hieu luc. HT {HOTLINE_SMS}"
+        f"BHXH VN: MK tam moi cho TK {username}: {temporary_password} (han 7 ngay). MK cu het hieu luc. "
+        f"Neu khong phai ban yeu cau, goi ngay {HOTLINE_SMS}"
     )
 
 
@@ -299,6 +300,70 @@ def recovery_code_sms(code: str) -> Sms:
     return _sms(
         f"BHXH VN: Ma khoi phuc mat khau: {code} (hieu luc 5 phut). Khong cung cap ma nay cho bat ky ai. "
         f"HT {HOTLINE_SMS}"
+    )
+
+
+# --- accounts alert their owner (OWASP ASVS 2.5.5) ---------------------------------------
+
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name, not a password
+RECOVERED = "recovered"
+LOCKED = "locked"
+ACCOUNT_EVENTS = (PASSWORD_CHANGED, RECOVERED, LOCKED)
+
+_ALERT_SMS = {
+    PASSWORD_CHANGED: "MK TK {username} vua duoc doi luc {at}.",
+    RECOVERED: "MK TK {username} vua duoc dat lai bang ma SMS luc {at}.",
+    LOCKED: "TK {username} tam khoa dang nhap luc {at} do nhap sai MK nhieu lan. Lay lai MK bang ma SMS.",
+}
+_ALERT_EMAIL = {
+    PASSWORD_CHANGED: (
+        "mật khẩu vừa được đổi",
+        "Mật khẩu tài khoản {username} vừa được đổi lúc {at}; các phiên đăng nhập khác đã kết thúc.",
+        "The password of account {username} was changed at {at}; every other session was ended.",
+    ),
+    RECOVERED: (
+        "mật khẩu vừa được đặt lại",
+        "Mật khẩu tài khoản {username} vừa được đặt lại bằng mã khôi phục gửi qua SMS lúc {at}; "
+        "mọi phiên đăng nhập đã kết thúc.",
+        "The password of account {username} was reset with an SMS recovery code at {at}; every session was ended.",
+    ),
+    LOCKED: (
+        "tài khoản tạm khóa đăng nhập",
+        "Tài khoản {username} bị tạm khóa đăng nhập lúc {at} vì mật khẩu bị nhập sai nhiều lần. "
+        'Ông/Bà vẫn có thể lấy lại mật khẩu bằng mã gửi qua SMS (chọn "Quên mật khẩu").',
+        "Account {username} was temporarily locked at {at} after repeated wrong passwords. "
+        'You can still get back in with a code by SMS ("Forgot password").',
+    ),
+}
+
+
+def _vn_time(at: datetime) -> str:
+    from .declaration import VN_TZ
+
+    return at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def account_alert_sms(event: str, username: str, at: datetime) -> Sms:
+    """What happened to the account, and whom to call if it was not its owner."""
+    what = _ALERT_SMS[event].format(username=username, at=_vn_time(at))
+    return _sms(f"BHXH VN: {what} Neu khong phai ban, goi ngay {HOTLINE_SMS}")
+
+
+def account_alert_email(event: str, full_name: str, username: str, at: datetime) -> Email:
+    subject, vi, en = _ALERT_EMAIL[event]
+    when = _vn_time(at)
+    return _email(
+        f"BHXH Việt Nam: {subject}",
+        [
+            f"Kính gửi {full_name},",
+            vi.format(username=username, at=when),
+            f"Nếu không phải Ông/Bà thực hiện, vui lòng gọi ngay Tổng đài {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            en.format(username=username, at=when + " (Vietnam time)"),
+            f"If this was not you, call the hotline {HOTLINE} at once.",
+        ],
     )
 
 

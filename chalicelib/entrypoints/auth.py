@@ -74,7 +74,8 @@ def me(call: Call) -> ViewResult:
 @routes.route("/v1/accounts/{username}/reissue", methods=["POST"], signed_in=True)
 def reissue(call: Call, username: str) -> ViewResult:
     from ..services.reissue_password import reissue_password
+    from .desk import officer_of
 
     deps = container()
-    reissue_password(deps, username, call.caller().username, deps.clock(), trace_id=call.correlation_id)
+    reissue_password(deps, username, call.json(), officer_of(call), deps.clock(), trace_id=call.correlation_id)
     return 202, None

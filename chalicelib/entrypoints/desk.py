@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 routes = Routes(__name__)
 
 
-def _officer(call: Call) -> Officer:
+def officer_of(call: Call) -> Officer:
     from ..services.officer_desk import Officer
 
     caller = call.caller()
@@ -30,7 +30,7 @@ def lookup(call: Call) -> ViewResult:
     from ..services.lookup_declarations import lookup_declarations
 
     deps = container()
-    items = lookup_declarations(deps, call.query, deps.clock())
+    items = lookup_declarations(deps, call.query, officer_of(call), deps.clock())
     return 200, WithHeaders({"items": items}, deprecation_headers("/v1/declarations/lookup"))
 
 
@@ -40,7 +40,7 @@ def lookup_by_body(call: Call) -> ViewResult:
     from ..services.lookup_declarations import lookup_body, lookup_declarations
 
     deps = container()
-    return 200, {"items": lookup_declarations(deps, lookup_body(call.json()), deps.clock())}
+    return 200, {"items": lookup_declarations(deps, lookup_body(call.json()), officer_of(call), deps.clock())}
 
 
 @routes.route("/v1/declarations/paper", methods=["POST"], idempotent=True, signed_in=True)
@@ -50,7 +50,7 @@ def submit_paper(call: Call) -> ViewResult:
 
     deps = container()
     now = deps.clock()
-    declaration = submit_paper_declaration(deps, call.json(), _officer(call), now, trace_id=call.correlation_id)
+    declaration = submit_paper_declaration(deps, call.json(), officer_of(call), now, trace_id=call.correlation_id)
     metrics.add_metric(name="PaperDeclarationsReceived", unit=MetricUnit.Count, value=1)
     return 201, summary(declaration, now)
 
@@ -63,7 +63,7 @@ def receive(call: Call, declaration_id: str) -> ViewResult:
     deps = container()
     now = deps.clock()
     received, _ = receive_declaration(
-        deps, declaration_id, call.json(), _officer(call), now, trace_id=call.correlation_id
+        deps, declaration_id, call.json(), officer_of(call), now, trace_id=call.correlation_id
     )
     return 200, summary(received, now)
 
@@ -75,7 +75,7 @@ def approve(call: Call, declaration_id: str) -> ViewResult:
 
     deps = container()
     now = deps.clock()
-    approved = approve_declaration(deps, declaration_id, _officer(call), now, trace_id=call.correlation_id)
+    approved = approve_declaration(deps, declaration_id, officer_of(call), now, trace_id=call.correlation_id)
     metrics.add_metric(name="DeclarationsApproved", unit=MetricUnit.Count, value=1)
     return 200, summary(approved, now)
 
@@ -87,7 +87,9 @@ def reject(call: Call, declaration_id: str) -> ViewResult:
 
     deps = container()
     now = deps.clock()
-    rejected = reject_declaration(deps, declaration_id, call.json(), _officer(call), now, trace_id=call.correlation_id)
+    rejected = reject_declaration(
+        deps, declaration_id, call.json(), officer_of(call), now, trace_id=call.correlation_id
+    )
     metrics.add_metric(name="DeclarationsRejected", unit=MetricUnit.Count, value=1)
     return 200, {**summary(rejected, now), "reasons": list(rejected.reasons), "note": rejected.note}
 
@@ -99,11 +101,11 @@ def overdue(call: Call) -> ViewResult:
 
     deps = container()
     now = deps.clock()
-    return 200, {"items": [summary(d, now) for d in overdue_for(deps, _officer(call), now)]}
+    return 200, {"items": [summary(d, now) for d in overdue_for(deps, officer_of(call), now)]}
 
 
 @routes.route("/v1/declarations/{declaration_id}/history", signed_in=True)
 def history(call: Call, declaration_id: str) -> ViewResult:
     from ..services.declaration_history import declaration_history
 
-    return 200, {"items": declaration_history(container(), declaration_id)}
+    return 200, {"items": declaration_history(container(), declaration_id, officer_of(call))}

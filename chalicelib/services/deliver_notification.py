@@ -12,14 +12,18 @@ queue."""
 from __future__ import annotations
 
 import json
+import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from ..domain.notification import EMAIL, SMS, retry_delay
+from ..domain.notification import EMAIL, LIMIT_EXEMPT_KINDS, SMS, retry_delay
 from ..domain.service_report import notice_tally
 from .deps import Deps
 from .ports import PermanentSendError, TemporarySendError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
     if notice is None:
         return Delivery("skipped")
     attempts = max(1, notice.attempts)
-    if notice.channel == SMS and attempts == 1:
+    if notice.channel == SMS and attempts == 1 and notice.kind not in LIMIT_EXEMPT_KINDS:
         refused = deps.outbox.admit_sms(notice, now, deps.settings.sms_limits())
         if refused:
             deps.outbox.mark_suppressed(notice.id, refused)
@@ -79,12 +83,32 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
     return Delivery("sent", notice.channel, notice.kind, latency)
 
 
+def run_task(deps: Deps, task: dict[str, Any], now: datetime) -> bool:
+    """Work queued by a request (``Outbox.enqueue_task``); False to try again later.
+    An unknown task raises ``KeyError`` and is dead-lettered."""
+    from .recover_account import RECOVERY_REQUESTED, handle_recovery_request
+
+    handlers = {RECOVERY_REQUESTED: handle_recovery_request}
+    handler = handlers[str(task["task"])]
+    try:
+        handler(deps, task, now)
+    except Exception as error:  # any failure: the queue delivers it again
+        logger.warning("queued task failed", extra={"task": task["task"], "error_type": type(error).__name__})
+        return False
+    return True
+
+
 def deliver_batch(deps: Deps, messages: list[QueuedMessage], now: datetime) -> BatchResult:
     result = BatchResult()
     base, cap = deps.settings.retry_base_seconds, deps.settings.retry_cap_seconds
     for message in messages:
         try:
-            notification_id = str(json.loads(message.body)["notification_id"])
+            payload = json.loads(message.body)
+            if isinstance(payload, dict) and "task" in payload:
+                if not run_task(deps, payload, now):
+                    result.failed.append(message.message_id)  # comes back; dead-lettered after the last try
+                continue
+            notification_id = str(payload["notification_id"])
         except (ValueError, KeyError, TypeError):
             deps.outbox.dead_letter(message.body, "malformed message")
             result.dead_lettered += 1

@@ -13,6 +13,7 @@ from .ports import (
     DeclarationStore,
     OfficeDirectory,
     Outbox,
+    RateLimiter,
     Registry,
     Sender,
     ServiceStats,
@@ -54,6 +55,9 @@ class Deps(Protocol):
 
     @property
     def campaign(self) -> CampaignStore: ...
+
+    @property
+    def rate_limits(self) -> RateLimiter: ...
 
     @property
     def stats(self) -> ServiceStats: ...

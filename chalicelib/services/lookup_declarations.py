@@ -1,5 +1,7 @@
 """Use case: at the counter an officer finds a declaration by its short code
-or by the ID number of the person standing there (any office's).
+or by the ID number of the person standing there (any office's: Decree
+164/2025 makes service independent of administrative boundaries), seeing in
+full only what ``domain.desk_scope`` allows.
 
 By ID number, the officer sees every declaration carrying that number and
 every declaration carrying the social-insurance code the BHXH registry links
@@ -11,17 +13,21 @@ in a URL; ``GET /v1/declarations?id_number=`` is deprecated."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from ..domain.declaration import Declaration
+from ..domain.desk_scope import FULL, LIMITED, masked_name
 from ..domain.errors import FieldError, ValidationError
-from ..domain.identifiers import format_counter_code, mask, normalise_counter_code
+from ..domain.identifiers import format_counter_code, is_bhxh_code, mask, normalise_counter_code
 from ..domain.registry_check import registry_differences
 from .deps import Deps
+from .desk_scope import Scope
+from .officer_desk import Officer
 
-FIELDS = ("code", "id_number")
+FIELDS = ("code", "id_number", "bhxh_code")
 MAX_BY_LINKED_CODE = 20
 
 
@@ -48,7 +54,8 @@ def summary(declaration: Declaration, now: datetime) -> dict[str, Any]:
 
 
 def lookup_body(body: Any) -> dict[str, str]:
-    """The JSON body of ``POST /v1/declarations/lookup``: ``{code}`` or ``{id_number}``, strings."""
+    """The JSON body of ``POST /v1/declarations/lookup``: ``code`` and/or ``id_number`` (with
+    ``bhxh_code`` to prove the person's own), strings."""
     if not isinstance(body, dict):
         raise ValidationError([FieldError("", "invalid_type", {"expected": "object"})])
     errors = [FieldError(str(key)[:64], "unknown_field") for key in body if key not in FIELDS]
@@ -70,18 +77,61 @@ def find_by_id_number(deps: Deps, number: str) -> list[Declaration]:
     return sorted(found.values(), key=lambda d: (d.created_at, d.id), reverse=True)
 
 
-def lookup_declarations(deps: Deps, query: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
-    code, id_number = query.get("code"), query.get("id_number")
-    if (code is None) == (id_number is None):
+def limited_summary(declaration: Declaration, now: datetime) -> dict[str, Any]:
+    """What the counter needs of another office's declaration: no birth date,
+    codes of the person, ID document or registry data; name and phone masked."""
+    return {
+        "id": declaration.id,
+        "code": format_counter_code(declaration.code),
+        "channel": declaration.channel,
+        "status": declaration.effective_status(now),
+        "full_name": masked_name(declaration.form.full_name),
+        "phone": mask(declaration.form.phone, 3, 2),
+        "office_code": declaration.form.office_code,
+        "created_at": declaration.created_at.isoformat(),
+        "expires_at": declaration.expires_at.isoformat() if declaration.expires_at else None,
+        "received_office": declaration.received_office,
+        "due_by": declaration.due_by.isoformat() if declaration.due_by else None,
+        "detail": LIMITED,
+    }
+
+
+def _clean(value: str) -> str:
+    return "".join(value[:32].split()).upper()
+
+
+def lookup_declarations(deps: Deps, query: Mapping[str, str], officer: Officer, now: datetime) -> list[dict[str, Any]]:
+    """By counter code or ID number. Declarations of the officer's office (a
+    supervisor's province) come in full; others limited, unless the ID number
+    and the counter code or social-insurance code given all match them."""
+    code, id_number, bhxh_code = query.get("code"), query.get("id_number"), query.get("bhxh_code")
+    if code is None and id_number is None:
         raise ValidationError([FieldError("code", "required_one_of", {"fields": "code, id_number"})])
+    if bhxh_code is not None and id_number is None:
+        raise ValidationError([FieldError("bhxh_code", "requires_id_number")])
+    number = _clean(id_number) if id_number is not None else None
+    if number is not None and (not number or not number.isalnum()):
+        raise ValidationError([FieldError("id_number", "invalid_code")])
+    if bhxh_code is not None and not is_bhxh_code(bhxh_code.strip()):
+        raise ValidationError([FieldError("bhxh_code", "invalid_bhxh_code")])
     if code is not None:
         normalised = normalise_counter_code(code[:32])
         if not normalised:
             raise ValidationError([FieldError("code", "invalid_code")])
         found = deps.declarations.find_by_code(normalised)
     else:
-        number = "".join((id_number or "")[:32].split()).upper()
-        if not number or not number.isalnum():
-            raise ValidationError([FieldError("id_number", "invalid_code")])
-        found = find_by_id_number(deps, number)
-    return [summary(d, now) for d in found]
+        found = find_by_id_number(deps, number or "")
+
+    def proven(declaration: Declaration) -> bool:
+        """The person's ID number and one of their codes, both given and both theirs."""
+        form = declaration.form
+        if number is None or not hmac.compare_digest(number.encode(), form.id_document.number.encode()):
+            return False
+        if bhxh_code is not None:
+            return hmac.compare_digest(bhxh_code.strip().encode(), form.bhxh_code.encode())
+        return code is not None  # found by this counter code
+
+    scope = Scope(deps, officer)
+    return [
+        {**summary(d, now), "detail": FULL} if scope.covers(d) or proven(d) else limited_summary(d, now) for d in found
+    ]

@@ -15,6 +15,7 @@ from ..domain.notification import AuditEvent, LedgerEntry, Notification
 
 if TYPE_CHECKING:  # annotations only: kept off the cold start
     from ..domain.campaign import RosterEntry, Unit, UnitTally
+    from ..domain.rate_limits import RateLimit
     from ..domain.service_report import Tally
 
 
@@ -163,6 +164,10 @@ class Outbox(Protocol):
 
     def enqueue(self, notices: list[Notification]) -> None: ...
 
+    def enqueue_task(self, task: str, payload: dict[str, str]) -> None:
+        """Put work for the notice worker on the same queue (one SQS request),
+        so a request's answer does not wait for it (e.g. a recovery request)."""
+
     def claim(self, notification_id: str, now: datetime) -> Notification | None:
         """Move a queued notice to ``sending``; None when another worker has it
         or it was already sent (so a redelivered message sends nothing)."""
@@ -260,9 +265,15 @@ class AccountStore(Protocol):
 
     def get(self, username: str) -> Account | None: ...
 
-    def record_failed_login(self, username: str, now: datetime) -> int:
+    def record_failed_login(
+        self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
+    ) -> int:
         """Count one more consecutive failure (atomic); returns the new count
-        and locks the account for ``lock_delay(count)``."""
+        and locks the account for ``lock_delay(count)``. An unknown username
+        costs the same one conditional write and returns 0. ``alert``: the
+        owner's notices, recorded with the failure that starts the lock (the
+        count read before was ``expected``): whenever the returned count is
+        ``expected + 1`` and locks, they are in the ledger."""
 
     def start_session(self, session: Session, account: Account, rehashed: str | None) -> None:
         """Store the session and reset the failure count (and upgrade the hash), atomically."""
@@ -282,9 +293,18 @@ class AccountStore(Protocol):
         ``ConcurrentChangeError`` otherwise. Clears lockout and recovery."""
 
     def set_password_with_notices(
-        self, account: Account, new_hash: str, now: datetime, notices: list[Notification], audit: list[AuditEvent]
+        self,
+        account: Account,
+        new_hash: str,
+        now: datetime,
+        notices: list[Notification],
+        audit: list[AuditEvent],
+        *,
+        temporary: bool = True,
     ) -> Account:
-        """A new temporary password, the notices that carry it and audit events, atomically."""
+        """A new password (temporary unless said otherwise), the notices that carry
+        it or alert its owner and audit events, atomically, if the password is still
+        ``account.password_hash`` (else ``ConcurrentChangeError``). Clears lockout and recovery."""
 
     def start_recovery(self, account: Account, code_hash: str, now: datetime) -> bool:
         """Store a recovery code unless 3 were issued in the last hour."""
@@ -299,6 +319,13 @@ class AccountStore(Protocol):
     def issued(self, usernames: list[str]) -> list[Issuance]:
         """When and how the accounts of these usernames were issued (those
         that exist), read strongly consistent."""
+
+
+class RateLimiter(Protocol):
+    def take(self, hits: list[tuple[RateLimit, str]], now: datetime) -> timedelta | None:
+        """Count one hit for each (limit, subject) if every limit allows it, all
+        or none, held by conditional writes; otherwise count nothing and say how
+        long until all would allow it."""
 
 
 # --- registration campaign --------------------------------------------------------------

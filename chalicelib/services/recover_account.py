@@ -1,11 +1,13 @@
 """Use cases: a person who forgot the password gets a one-time code by SMS
 on the registered phone, then sets a new password with it.
 
-The request always answers the same (202), whether or not the username and
-phone match, so it cannot be used to learn who has an account."""
+The request always answers the same (202), in the same time, whether or not
+the username and phone match, so it cannot be used to learn who has an
+account: it only queues the request, and the notice worker does the rest."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from datetime import datetime
@@ -22,28 +24,50 @@ from .deps import Deps
 MAX_TEXT = 64
 
 
-def _same_phone(registered: str, given: str) -> bool:
+RECOVERY_REQUESTED = "recovery_requested"
+
+
+def phone_digest(username: str, phone_e164: str) -> str:
+    """What the queued request carries instead of the phone number itself."""
+    return hashlib.sha256(f"{username}\n{phone_e164}".encode()).hexdigest()
+
+
+def _e164(given: str) -> str:
     import phonenumbers
 
     try:
         parsed = phonenumbers.parse(given[:20], "VN")
     except phonenumbers.NumberParseException:
-        return False
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return hmac.compare_digest(e164.encode(), registered.encode())
+        return given[:20]
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def request_recovery(deps: Deps, body: Any, now: datetime) -> None:
+    """Queue the request and answer; the worker (``handle_recovery_request``)
+    compares the pair and sends the code. The request path reads nothing, so
+    its answer and its time are the same whether the username and phone match."""
     values = string_fields(body, ("username", "phone"))
     username = values["username"].strip()[:MAX_TEXT]
-    account = deps.accounts.get(username) if username else None
-    if account is None or not _same_phone(account.phone, values["phone"]):
+    if not username:
         return
+    deps.outbox.enqueue_task(
+        RECOVERY_REQUESTED,
+        {"username": username, "phone_digest": phone_digest(username, _e164(values["phone"].strip()))},
+    )
+
+
+def handle_recovery_request(deps: Deps, task: dict[str, Any], now: datetime) -> bool:
+    """Worker side of ``request_recovery``: a code by SMS when the username and
+    phone match (at most 3 an hour); True when one was sent."""
+    username, digest = str(task.get("username", ""))[:MAX_TEXT], str(task.get("phone_digest", ""))
+    account = deps.accounts.get(username) if username else None
+    if account is None or not hmac.compare_digest(phone_digest(account.username, account.phone), digest):
+        return False
     code = f"{secrets.randbelow(10**6):06d}"
     if not deps.accounts.start_recovery(account, recovery_code_hash(account.username, code), now):
-        return  # three codes in the last hour already: say nothing more
+        return False  # three codes in the last hour already: say nothing more
     notices = notices_for(
-        source=f"account#{account.username}#recovery#{now.isoformat()}",
+        source=f"account#{account.username}#recovery#{now.isoformat()}#{deps.new_id()}",  # one notice per code
         kind="recovery_code",
         phone=account.phone,
         email=None,
@@ -54,6 +78,7 @@ def request_recovery(deps: Deps, body: Any, now: datetime) -> None:
     )
     recorded = deps.outbox.record(notices, [])
     deps.outbox.enqueue(recorded.to_enqueue)
+    return True
 
 
 def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
@@ -69,5 +94,5 @@ def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
     given = recovery_code_hash(account.username, values["code"].strip()[:MAX_TEXT])
     if not hmac.compare_digest(given, recovery.code_hash):
         raise RecoveryCodeInvalidError()
-    set_new_password(deps, account, values["new_password"], now)
+    set_new_password(deps, account, values["new_password"], now, event=templates.RECOVERED)
     deps.accounts.end_sessions(account.username)

@@ -14,10 +14,12 @@ from ..domain.account import Account, Session, new_session, token_hash
 from ..domain.errors import InvalidCredentialsError, TemporaryPasswordExpiredError
 from ..domain.passwords import MAX_LENGTH
 from ..domain.request_fields import string_fields
+from .change_password import record_failure
 from .deps import Deps
 from .ports import ConcurrentChangeError
 
 MAX_USERNAME = 64
+UNKNOWN_USERNAME = "-"  # no account has it (usernames are digits): DynamoDB refuses an empty key
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,14 @@ def login(deps: Deps, username: str, password: str, now: datetime) -> SignedIn:
     account = deps.accounts.get(username) if 0 < len(username) <= MAX_USERNAME else None
     if account is None or account.is_locked(now) or len(password) > MAX_LENGTH * 4:
         deps.hasher.dummy_verify(password[: MAX_LENGTH * 4])
+        # The same one conditional write as a wrong password, on a key no account
+        # has (attempts on a locked account are not counted), so the answer takes
+        # the same time; keys stay spread out, never one hot item.
+        nobody = username[:MAX_USERNAME] if account is None else f"{account.username}#refused"
+        deps.accounts.record_failed_login(nobody or UNKNOWN_USERNAME, now)
         raise InvalidCredentialsError()
     if not deps.hasher.verify(account.password_hash, password):
-        deps.accounts.record_failed_login(account.username, now)
+        record_failure(deps, account, now)
         raise InvalidCredentialsError()
     if account.temporary and account.password_expires_at <= now:
         raise TemporaryPasswordExpiredError()

@@ -43,6 +43,10 @@ class InfraConfig:
     log_retention_days: int = 365
     api_throttle_rate: int = 500
     api_throttle_burst: int = 1000
+    # AWS WAF rate-based rules, requests per client IP in 5 minutes (issue 17, finding 8):
+    # everything (an office's officers share one NAT address), and /v1/auth/* (sign-in, recovery).
+    waf_rate_per_ip: int = 3000
+    waf_auth_rate_per_ip: int = 100
     api_5xx_alarm_percent: float = 1.0
     api_endpoint_type: str = "REGIONAL"
     notice_worker_max_concurrency: int = 20
@@ -198,6 +202,8 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
         log_retention_days=retention,
         api_throttle_rate=_int("api_throttle_rate", get("api_throttle_rate", 500), 1, 10_000),
         api_throttle_burst=_int("api_throttle_burst", get("api_throttle_burst", 1000), 1, 5_000),
+        waf_rate_per_ip=_int("waf_rate_per_ip", get("waf_rate_per_ip", 3000), 10, 2_000_000_000),
+        waf_auth_rate_per_ip=_int("waf_auth_rate_per_ip", get("waf_auth_rate_per_ip", 100), 10, 2_000_000_000),
         api_5xx_alarm_percent=float(_text(get("api_5xx_alarm_percent", 1.0))),
         api_endpoint_type=endpoint,
         notice_worker_max_concurrency=_int(

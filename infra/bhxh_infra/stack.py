@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import (
+    Acknowledgment,
     Annotations,
     CfnOutput,
     CfnParameter,
@@ -35,6 +36,7 @@ from aws_cdk import (
     Stack,
     Stage,
     Tags,
+    Validations,
 )
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
@@ -51,6 +53,7 @@ from constructs import Construct
 
 from . import app_model, checkov
 from .config import REPO_ROOT, InfraConfig
+from .firewall import ApiFirewall
 from .monitoring import Monitoring
 from .permissions import (
     ACCESS,
@@ -756,6 +759,17 @@ class RegistrationStack(Stack):
                     "DataTraceEnabled": False,
                 }
             ],
+        )
+        # Per-source limits before API Gateway (WAF), complementing the per-account ones in DynamoDB.
+        self.firewall = ApiFirewall(self, "ApiFirewall", config=self.config, api_id=api.ref, stage=API_GATEWAY_STAGE)
+        # The stage is made by SAM's transform of RestAPI (logical id RestAPI<stage>Stage): it exists
+        # only after the transform, which cfn-lint applies (and checks the reference) but CDK does not.
+        self.firewall.association.add_override("DependsOn", [f"RestAPI{API_GATEWAY_STAGE}Stage"])
+        Validations.of(self.firewall.association).acknowledge(
+            Acknowledgment(
+                id="CloudFormation-Validate::E3005",
+                reason="RestAPI<stage>Stage is the stage SAM's transform creates from RestAPI",
+            )
         )
         checkov.skip(
             api,

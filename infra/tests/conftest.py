@@ -36,6 +36,8 @@ UAT_CONTEXT = {
     "log_retention_days": "90",
     "api_throttle_rate": "50",
     "api_throttle_burst": "100",
+    "waf_rate_per_ip": "500",
+    "waf_auth_rate_per_ip": "20",
     "sms_monthly_spend_limit_usd": "500",
     "sms_sender_id": "BHXHUAT",
     "manage_ses_identity": "false",

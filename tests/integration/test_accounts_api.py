@@ -87,7 +87,8 @@ def test_walkthrough_temporary_password_to_full_session(client: Any, container: 
     assert changed.status_code == 204, changed.body
     assert json.loads(call(client, "GET", "/v1/me", token=token).body)["password_change_required"] is False
     other = issue(container, "7912345678", identity_key="id#079301123456", phone="+84987654321")
-    reissued = call(client, "POST", "/v1/accounts/7912345678/reissue", {}, token=token)
+    shown = {"document_type": "cccd", "document_number": "079301123456"}  # the person is at the counter
+    reissued = call(client, "POST", "/v1/accounts/7912345678/reissue", shown, token=token)
     assert reissued.status_code == 202
     assert login(client, "7912345678", other.temporary_password).status_code == 401
     again = json.loads(login(client, "0123456789", NEW_PASSWORD).body)

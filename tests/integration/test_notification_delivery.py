@@ -121,13 +121,14 @@ def test_any_mix_of_faults_loses_nothing(fast: Any, aws: dict[str, Any]) -> None
 
 
 def test_sms_abuse_limits_suppress_and_count(fast: Any, aws: dict[str, Any], clock: Any) -> None:
-    from chalicelib.services.reissue_password import reissue_password
+    from chalicelib.domain.notification import Notification
 
     issue(fast)
     drain(aws)
-    for _ in range(6):  # 1 approval + 6 reissues to one number within the hour
+    for n in range(6):  # 1 approval + 6 recovery codes to one number within the hour
         clock.advance(minutes=1)
-        reissue_password(fast, "0123456789", "0100000001", clock.now)
+        code = Notification(f"code-{n}", "recovery_code", "sms", "+84912345678", f"ma {n}", f"src-{n}", clock.now)
+        fast.outbox.enqueue(fast.outbox.record([code], []).to_enqueue)
     drain(aws)
     sms = [item for item in NotificationModel.scan() if item.channel == "sms"]
     assert sorted(item.status for item in sms).count("sent") == 5

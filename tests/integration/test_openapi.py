@@ -570,13 +570,30 @@ def _recovery_confirm_wrong_code(client: Any, clock: FakeClock) -> Any:
     return _post(client, "/v1/auth/recovery/confirm", body)
 
 
+SHOWN = {"document_type": "cccd", "document_number": "001089056789"}  # what tests.accounts.issue gives 0123456789
+
+
 def _reissue(client: Any, clock: FakeClock) -> Any:
     issue(_deps())
-    return _post(client, "/v1/accounts/0123456789/reissue", token=_officer(client))
+    return _post(client, "/v1/accounts/0123456789/reissue", SHOWN, token=_officer(client))
 
 
 def _reissue_unknown_account(client: Any, clock: FakeClock) -> Any:
-    return _post(client, "/v1/accounts/0000000001/reissue", token=_officer(client))
+    return _post(client, "/v1/accounts/0000000001/reissue", SHOWN, token=_officer(client))
+
+
+def _reissue_not_the_holder(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())
+    shown = {"document_type": "cccd", "document_number": "079301123456"}
+    return _post(client, "/v1/accounts/0123456789/reissue", shown, token=_officer(client))
+
+
+def _reissue_too_soon(client: Any, clock: FakeClock) -> Any:
+    issue(_deps())
+    token = _officer(client)
+    assert _post(client, "/v1/accounts/0123456789/reissue", SHOWN, token=token).status_code == 202
+    clock.advance(minutes=9)
+    return _post(client, "/v1/accounts/0123456789/reissue", SHOWN, token=token)
 
 
 # The officer desk: staff signed in past their first password change, and the
@@ -747,6 +764,22 @@ def _history(client: Any, clock: FakeClock) -> Any:
     return response
 
 
+def _history_out_of_scope(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _received(client, _staff(client))
+    return _desk_get(
+        client, f"/v1/declarations/{declaration_id}/history", _staff(client, "BHXH-79", username="0100000002")
+    )
+
+
+def _lookup_from_other_office(client: Any, clock: FakeClock) -> Any:
+    _registry(desk.AN)
+    created = desk.submit(client)
+    token = _staff(client, "BHXH-79", username="0100000002")
+    response = _desk_get(client, f"/v1/declarations?code={created['code']}", token)
+    assert [item["detail"] for item in _items(response)] == ["limited"]
+    return response
+
+
 def _history_unknown(client: Any, clock: FakeClock) -> Any:
     return _desk_get(client, "/v1/declarations/no-such-declaration/history", _staff(client))
 
@@ -894,6 +927,9 @@ SCENARIOS = [
     Scenario("recovery-confirm-wrong-code", "POST", "/v1/auth/recovery/confirm", 400, _recovery_confirm_wrong_code),
     Scenario("reissue", "POST", "/v1/accounts/{username}/reissue", 202, _reissue),
     Scenario("reissue-unknown-account", "POST", "/v1/accounts/{username}/reissue", 404, _reissue_unknown_account),
+    Scenario("reissue-not-the-holder", "POST", "/v1/accounts/{username}/reissue", 422, _reissue_not_the_holder),
+    Scenario("reissue-too-soon", "POST", "/v1/accounts/{username}/reissue", 429, _reissue_too_soon),
+    Scenario("lookup-from-other-office", "GET", "/v1/declarations", 200, _lookup_from_other_office),
     Scenario("lookup-by-code", "GET", "/v1/declarations", 200, _lookup_by_code),
     Scenario("lookup-by-id-number", "GET", "/v1/declarations", 200, _lookup_by_id_number),
     Scenario("lookup-without-query", "GET", "/v1/declarations", 422, _lookup_without_query),
@@ -912,11 +948,11 @@ SCENARIOS = [
         lambda c, k: _lookup_post(c, k, lambda _: {"id_number": FORM["id_document"]["number"]}),
     ),
     Scenario(
-        "lookup-post-both",
+        "lookup-post-bhxh-code-alone",
         "POST",
         "/v1/declarations/lookup",
         422,
-        lambda c, k: _lookup_post(c, k, lambda _: {"code": "X", "id_number": "1"}),
+        lambda c, k: _lookup_post(c, k, lambda _: {"bhxh_code": "0123456789"}),
     ),
     Scenario(
         "lookup-post-wrong-fields",
@@ -962,6 +998,7 @@ SCENARIOS = [
     Scenario("overdue-supervisor", "GET", "/v1/declarations/overdue", 200, lambda c, k: _overdue(c, k, SUPERVISOR)),
     Scenario("history", "GET", "/v1/declarations/{declaration_id}/history", 200, _history),
     Scenario("history-unknown", "GET", "/v1/declarations/{declaration_id}/history", 404, _history_unknown),
+    Scenario("history-out-of-scope", "GET", "/v1/declarations/{declaration_id}/history", 403, _history_out_of_scope),
     Scenario("progress", "GET", "/v1/reports/progress", 200, _progress),
     Scenario("progress-csv", "GET", "/v1/reports/progress", 200, lambda c, k: _progress(c, k, "?format=csv")),
     Scenario("progress-province", "GET", "/v1/reports/progress", 200, lambda c, k: _progress(c, k, "?province=00")),

@@ -86,11 +86,12 @@ def report(client: Any, token: str, query: str = "", **headers: str) -> Any:
 @pytest.fixture
 def staff(client: Any, container: Any, aws: dict[str, Any], clock: FakeClock) -> Iterator[None]:
     """An officer of BHXH-01 and a reporter, created the day before (their own
-    notices, 2 with no email address, are sent and counted on 23/11)."""
+    notices, with no email address: the temporary password and the alert that it
+    was changed, 4 SMS, are sent and counted on 23/11)."""
     clock.now = T0 - timedelta(days=1)
     account(client, container, "0100000001", ("officer",), "BHXH-01")
     account(client, container, "0100000009", ("reporter",))
-    assert drain(aws) == 2
+    assert drain(aws) == 4
     clock.now = T0
     yield
 
@@ -296,7 +297,7 @@ def test_the_report_counts_what_happened_exactly(
 
     # The day before: the staff's own notices (account issued), nothing else.
     before = ok(report(client, reporter, "?from=2026-11-23&to=2026-11-23"))["totals"]
-    assert before["notices"]["count"] == 2 and before["declarations"] == zero_day("")["declarations"]
+    assert before["notices"]["count"] == 4 and before["declarations"] == zero_day("")["declarations"]
 
 
 @pytest.fixture

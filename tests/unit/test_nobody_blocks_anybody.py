@@ -63,7 +63,8 @@ def test_the_same_with_the_victims_id_number_birth_date_and_gender(fake_deps: Fa
 def test_the_officer_finds_the_blocking_entry_by_the_real_id_number(fake_deps: FakeDeps) -> None:
     blocker = submit_office_declaration(fake_deps, imposter(), fake_deps.clock()).declaration
     by_id = submit_office_declaration(fake_deps, form(bhxh_code="0999999999"), fake_deps.clock()).declaration
-    found = lookup_declarations(fake_deps, {"id_number": REAL_ID}, fake_deps.clock())
+    officer = Officer("0100000001", ("officer",), "BHXH-01", "01")
+    found = lookup_declarations(fake_deps, {"id_number": REAL_ID}, officer, fake_deps.clock())
     # The one with the person's code (via the registry) and the one with their ID number.
     assert {item["id"] for item in found} == {blocker.id, by_id.id}
 

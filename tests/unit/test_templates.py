@@ -8,7 +8,7 @@ import inspect
 import typing
 import unicodedata
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -104,6 +104,10 @@ def _strategy_for(name: str, annotation: Any) -> st.SearchStrategy[Any] | None:
         return st.sampled_from([reason.sms for reason in REASONS.values()])
     if name == "more" and annotation is int:
         return st.integers(0, len(REASONS) - 1)
+    if name == "event" and annotation is str:
+        return st.sampled_from(templates.ACCOUNT_EVENTS)
+    if annotation is datetime:
+        return st.datetimes(datetime(2026, 1, 1), datetime(2099, 12, 31), timezones=st.just(UTC))
     return None
 
 
@@ -194,6 +198,12 @@ ACCOUNT_EMAILS = {
     "password_reminder_email": lambda: templates.password_reminder_email(
         "Nguyễn Văn An", "0123456789", date(2026, 12, 31), 7
     ),
+    **{
+        f"account_alert_email[{event}]": lambda event=event: templates.account_alert_email(  # type: ignore[misc]
+            event, "Nguyễn Văn An", "0123456789", datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+        )
+        for event in templates.ACCOUNT_EVENTS
+    },
 }
 DESK_EMAILS = {
     "rejection_email": lambda: templates.rejection_email(
@@ -255,7 +265,27 @@ def test_every_email_template_is_covered() -> None:
         if name.endswith("_email") and not name.startswith("_") and func.__module__ == templates.__name__
     }
 
-    assert names == set(EMAILS) | set(ACCOUNT_EMAILS) | set(DESK_EMAILS) | CAMPAIGN_EMAILS | set(ALERT_EMAILS)
+    covered = {name.partition("[")[0] for name in (*EMAILS, *ACCOUNT_EMAILS, *DESK_EMAILS, *ALERT_EMAILS)}
+
+    assert names == covered | CAMPAIGN_EMAILS
+
+
+@pytest.mark.parametrize("event", templates.ACCOUNT_EVENTS)
+def test_account_alerts_say_what_when_and_whom_to_call(event: str) -> None:
+    at = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 January 2027 in Vietnam
+    sms = templates.account_alert_sms(event, "0123456789", at)
+    mail = templates.account_alert_email(event, "Nguyễn Văn An", "0123456789", at)
+
+    assert "0123456789" in sms.text and "00:30 01/01/2027" in sms.text
+    assert "Neu khong phai ban, goi ngay 19009068" in sms.text
+    assert "Nếu không phải Ông/Bà thực hiện" in mail.text and "If this was not you" in mail.text
+    assert HOTLINE in mail.text and HOTLINE in mail.html and "00:30 01/01/2027" in mail.text
+
+
+def test_reissued_temporary_password_sms_is_also_the_owner_alert() -> None:
+    text = templates.temporary_password_sms("0123456789", "34679ACDEFGH").text
+
+    assert "34679ACDEFGH" in text and "Neu khong phai ban yeu cau, goi ngay 19009068" in text
 
 
 @pytest.mark.parametrize("build", ACCOUNT_EMAILS.values(), ids=ACCOUNT_EMAILS.keys())

@@ -229,6 +229,7 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, An
     """Checks the session (one DynamoDB write that also extends its idle
     timeout) and allows exactly the routes the caller's roles may call; a
     temporary or expired password allows only changing it."""
+    from chalicelib.api.gateway_responses import denial_context
     from chalicelib.domain.account import allowed_routes
     from chalicelib.services.sign_in import authorize
 
@@ -236,7 +237,8 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, An
     now = deps.clock()
     session = authorize(deps, auth_request.token, now)
     if session is None:
-        # An explicit Deny: an Allow with no resources is not refused everywhere.
+        # An explicit Deny: an Allow with no resources is not refused everywhere. The context says
+        # why to API Gateway's ACCESS_DENIED response (chalicelib/api/gateway_responses.py).
         return {
             "principalId": "anonymous",
             "policyDocument": {
@@ -245,7 +247,7 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, An
                     {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [auth_request.method_arn]}
                 ],
             },
-            "context": {},
+            "context": denial_context("session_invalid"),
         }
     restricted = session.is_restricted(now)
     allowed = allowed_routes(session.roles, restricted)
@@ -259,6 +261,8 @@ def session_authorizer(auth_request: AuthRequest) -> AuthResponse | dict[str, An
             "restricted": str(restricted).lower(),
             "office_code": session.office_code or "",
             "province_code": session.province_code or "",
+            # Why a route outside ``routes`` is refused (ACCESS_DENIED's body).
+            **denial_context("password_change_required" if restricted else "forbidden"),
         },
     )
 

@@ -40,11 +40,13 @@ def main() -> int:
     created = create_all(settings, session)
     seeded = seed()
 
-    from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
 
+    from .gateway import create_server
+
     factory = CLIFactory(str(ROOT))
-    server = create_local_server(factory, "127.0.0.1", api_port(), "local")
+    # chalice local, answering what API Gateway refuses with the deployed gateway responses.
+    server = create_server(factory, "127.0.0.1", api_port(), "local")
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     api_thread.start()
 

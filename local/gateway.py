@@ -8,8 +8,8 @@ replaces those bodies with gateway responses (``infra/``, from
 ``chalicelib/api/gateway_responses.py``); :class:`ProblemGateway` answers the same
 ones, so local runs and tests see what callers of the deployed API see.
 
-Locally, a method a path does not have is ``405 method_not_allowed`` with
-``Allow`` (as the app's own Chalice routing answers it).
+A method a path does not have is ``405 method_not_allowed`` with ``Allow``, as
+the deployed API's mock ANY methods answer it (``swagger_method_not_allowed``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from chalicelib.api.gateway_responses import (
     EDGE_CODE_STATUSES,
     GATEWAY_LANGUAGE,
     GATEWAY_MAX_BODY_BYTES,
+    allow_header,
     problem_body,
     render,
 )
@@ -95,8 +96,7 @@ class ProblemGateway(LocalGateway):
             return self.answer("MISSING_AUTHENTICATION_TOKEN")
         methods = set(self._app_object.routes[route])
         if method not in methods and method != "OPTIONS":
-            allow = ", ".join(sorted(methods | {"OPTIONS"}))
-            return self.problem("method_not_allowed", {"Allow": allow})
+            return self.problem("method_not_allowed", {"Allow": allow_header(methods)})
         try:
             return super().handle_request(method, path, headers, body)
         except NotAuthorizedError:

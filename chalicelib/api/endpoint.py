@@ -189,7 +189,11 @@ class Api:
             # Frames only: an exception's message may quote personal data.
             logger.error(
                 "unhandled error",
-                extra={"error_type": type(error).__name__, "frames": traceback.format_tb(error.__traceback__)},
+                extra={
+                    "error_type": type(error).__name__,
+                    # Where, not what: a frame's source line may quote data too (a test's, or a literal).
+                    "frames": [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(error.__traceback__)],
+                },
             )
             return problem("internal_error", 500, lang, headers=headers)
         if isinstance(outcome["body"], Download):

@@ -165,3 +165,55 @@ def swagger_gateway_responses(allow_origin: str) -> dict[str, Any]:
         }
         for answer in GATEWAY_ANSWERS
     }
+
+
+def allow_header(methods: set[str] | frozenset[str]) -> str:
+    """``Allow`` of a path: its methods and OPTIONS (CORS preflight), sorted."""
+    return ", ".join(sorted({m.upper() for m in methods} | {"OPTIONS"}))
+
+
+SWAGGER_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+
+
+def swagger_method_not_allowed(paths: dict[str, Any], allow_origin: str) -> dict[str, dict[str, Any]]:
+    """For each path of the REST API's definition, an ``x-amazon-apigateway-any-method`` answering
+    ``405 method_not_allowed`` with ``Allow`` (a mock integration: the function is not invoked).
+
+    API Gateway prefers a path's own methods to its ANY method, so only the methods a path does not
+    have reach it; without it they would get MISSING_AUTHENTICATION_TOKEN (a 404 here)."""
+    body = json.dumps(problem_body("method_not_allowed", 405), ensure_ascii=False, separators=(",", ":"))
+    headers = {
+        "Content-Type": f"'{PROBLEM_CONTENT_TYPE}'",
+        "Content-Language": f"'{GATEWAY_LANGUAGE}'",
+        "Cache-Control": "'no-store'",
+        "X-Correlation-Id": "context.requestId",
+        "Access-Control-Allow-Origin": f"'{allow_origin}'",
+        "Access-Control-Expose-Headers": "'X-Correlation-Id,Content-Language'",
+    }
+    methods: dict[str, dict[str, Any]] = {}
+    for path, item in paths.items():
+        allow = allow_header({m for m in item if m in SWAGGER_METHODS})
+        values = {"Allow": f"'{allow}'", **headers}
+        methods[path] = {
+            "consumes": ["application/json"],
+            "produces": ["application/problem+json"],
+            "responses": {
+                "405": {
+                    "description": "The path does not have this method.",
+                    "headers": {name: {"type": "string"} for name in values},
+                }
+            },
+            "x-amazon-apigateway-integration": {
+                "type": "mock",
+                "passthroughBehavior": "when_no_match",
+                "requestTemplates": {"application/json": '{"statusCode": 405}'},
+                "responses": {
+                    "default": {
+                        "statusCode": "405",
+                        "responseParameters": {f"method.response.header.{k}": v for k, v in values.items()},
+                        "responseTemplates": {"application/json": body},
+                    }
+                },
+            },
+        }
+    return methods

@@ -19,12 +19,7 @@ from tests.integration.test_officer_desk import call, staff_token
 from tests.integration.test_openapi import PROBLEM, SPEC, _escape, _follow, _schema_errors
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")
-OPERATIONS = sorted(
-    (path, method)
-    for path, item in SPEC["paths"].items()
-    for method in item
-    if method in HTTP_METHODS
-)
+OPERATIONS = sorted((path, method) for path, item in SPEC["paths"].items() for method in item if method in HTTP_METHODS)
 NASTY = st.sampled_from(
     [
         "",

@@ -159,3 +159,33 @@ def test_schemathesis_finds_nothing(stack_and_tokens: Any, role: str) -> None:
         assert result["returncode"] == 0, (
             f"schemathesis ({role}, seed {seed}) found problems:\n{summary}{result['stderr'][-2000:]}"
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status", "code"),
+    [
+        ("TRACE", "/v1/health", {}, 405, "method_not_allowed"),
+        ("PROPFIND", "/v1/health", {}, 405, "method_not_allowed"),
+        ("DELETE", "/v1/me", {}, 405, "method_not_allowed"),
+        ("GET", "/v1/nowhere", {}, 404, "route_not_found"),
+        ("GET", "/v1/me", {}, 401, "unauthenticated"),
+        ("GET", "/v1/me", {"Authorization": "Bearer garbled"}, 403, "session_invalid"),
+        ("POST", "/v1/auth/login", {"Content-Length": str(10 * 1024 * 1024 + 1)}, 413, "body_too_large"),
+    ],
+)
+def test_local_server_answers_gateway_problems(
+    stack_and_tokens: Any, method: str, path: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    """Over HTTP, as a caller of the local stack sees them (no HTML 501 page)."""
+    import http.client
+
+    stack, _ = stack_and_tokens
+    host, port = stack["api"].removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request(method, path, headers=headers)  # a Content-Length with no body: refused unread
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    connection.close()
+    assert (response.status, body["code"], body["status"]) == (status, code, status)
+    assert response.getheader("Content-Type") == "application/problem+json; charset=utf-8"
+    assert response.getheader("Content-Language") == "vi"

@@ -113,3 +113,14 @@ def test_service_refusals_still_follow_accept_language(client: Any) -> None:
         "en",
         "The body is not valid JSON",
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("abc-123", True), ("---", True), ("x" * 64, True), ("", False), (" ", False), ("x" * 65, False), ("ä1", False)],
+)
+def test_correlation_id_matching_the_pattern_is_kept_else_replaced(client: Any, given: str, kept: bool) -> None:
+    response = client.http.get("/v1/health", headers={"X-Correlation-Id": given})
+    assert response.status_code == 200
+    assert (response.headers["X-Correlation-Id"] == given) is kept
+    assert 1 <= len(response.headers["X-Correlation-Id"]) <= 64

@@ -7,15 +7,40 @@ which tracer is behind ``tracer``. Tracing is off outside Lambda
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 SERVICE = "bhxh-registration"
 NAMESPACE = "BHXH/Registration"
 
+
+class _WithoutExceptionText(logging.Filter):
+    """Powertools' tracer logs a traced method's exception with its message and traceback, and an
+    exception's message may quote personal data; the service logs its errors itself (type and
+    frames only, chalicelib/api/endpoint.py), so the tracer's line keeps only its own text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+class _Tracer(Tracer):
+    """Traced methods never copy an exception (its message) into the trace's metadata."""
+
+    def capture_method(
+        self, method: Any = None, capture_response: bool | None = None, capture_error: bool | None = False
+    ) -> Any:
+        return super().capture_method(method, capture_response=capture_response, capture_error=capture_error)
+
+
+logging.getLogger("aws_lambda_powertools.tracing.tracer").addFilter(_WithoutExceptionText())
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
+tracer = _Tracer(service=SERVICE)
 
 
 def flush_metrics() -> None:

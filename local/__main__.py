@@ -50,15 +50,16 @@ def main() -> int:
     created = create_all(settings, session)
     seeded = seed()
 
-    from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
 
     from .access_log import redact_query_strings
+    from .gateway import create_server
 
     redact_query_strings()  # no ID numbers of the deprecated query forms in the console
 
     factory = CLIFactory(str(ROOT))
-    server = create_local_server(factory, "127.0.0.1", api_port(), "local")
+    # chalice local, answering what API Gateway refuses with the deployed gateway responses.
+    server = create_server(factory, "127.0.0.1", api_port(), "local")
     from .per_thread import per_thread_requests
 
     per_thread_requests(server.app_object)  # chalice local answers in threads; Lambda one at a time

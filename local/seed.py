@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalicelib.bootstrap import container
 from chalicelib.services.import_participants import import_participants, read_rows
@@ -30,12 +32,40 @@ DEMO_REPORTER = {
 CAMPAIGN_DAYS = 45  # the demo campaign's deadline, from today
 
 
+LOCAL_STAGE = "local"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class NotLocalError(RuntimeError):
+    """Demo data and demo staff (with known usernames) are for the local emulator only."""
+
+
+def ensure_local(environ: Mapping[str, str]) -> str:
+    """Refuse anything but the local emulator and the ``local`` stage, whatever else the environment says:
+    the AWS endpoint must be an ``http://`` loopback address and the stage ``local``. Returns the endpoint."""
+    stage = environ.get("BHXH_STAGE", "")
+    endpoint = environ.get("AWS_ENDPOINT_URL", "")
+    parsed = urlsplit(endpoint)
+    if stage != LOCAL_STAGE:
+        raise NotLocalError(f"demo data is seeded on the {LOCAL_STAGE!r} stage only, not {stage!r}")
+    if parsed.scheme != "http" or parsed.hostname not in LOCAL_HOSTS or parsed.path not in ("", "/"):
+        raise NotLocalError(f"demo data is seeded into the local emulator only, not {endpoint or 'AWS'!r}")
+    for service_endpoint in (v for k, v in environ.items() if k.startswith("AWS_ENDPOINT_URL_")):
+        if urlsplit(service_endpoint).hostname not in LOCAL_HOSTS:
+            raise NotLocalError("a service endpoint (AWS_ENDPOINT_URL_*) points outside this machine")
+    return endpoint
+
+
 def seed() -> dict[str, Any]:
+    import os
     from datetime import UTC, datetime
 
     from chalicelib.services.create_staff_account import create_staff_account
 
+    ensure_local(os.environ)
     deps = container()
+    if deps.settings.stage != LOCAL_STAGE:
+        raise NotLocalError(f"the container is configured for stage {deps.settings.stage!r}")
     offices = deps.offices.put_many(demo_offices())
     with PARTICIPANTS_CSV.open(encoding="utf-8", newline="") as stream:
         report = import_participants(deps.registry, read_rows(stream))

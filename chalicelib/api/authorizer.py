@@ -12,14 +12,17 @@ from ..bootstrap import container
 
 
 def deny(method_arn: str) -> dict[str, Any]:
-    """An explicit Deny: an Allow with no resources is not refused everywhere."""
+    """An explicit Deny: an Allow with no resources is not refused everywhere. The
+    context says why to API Gateway's ACCESS_DENIED response (``gateway_responses``)."""
+    from .gateway_responses import denial_context
+
     return {
         "principalId": "anonymous",
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [method_arn]}],
         },
-        "context": {},
+        "context": denial_context("session_invalid"),
     }
 
 
@@ -27,6 +30,7 @@ def authorize_request(auth_request: AuthRequest) -> AuthResponse | dict[str, Any
     """Checks the session (one DynamoDB write that also extends its idle timeout)."""
     from ..domain.account import allowed_routes
     from ..services.sign_in import authorize
+    from .gateway_responses import denial_context
 
     deps = container()
     now = deps.clock()
@@ -45,5 +49,7 @@ def authorize_request(auth_request: AuthRequest) -> AuthResponse | dict[str, Any
             "restricted": str(restricted).lower(),
             "office_code": session.office_code or "",
             "province_code": session.province_code or "",
+            # Why a route outside ``routes`` is refused (ACCESS_DENIED's body).
+            **denial_context("password_change_required" if restricted else "forbidden"),
         },
     )

@@ -127,6 +127,32 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Hồ sơ thuộc cơ quan BHXH ngoài phạm vi của Ông/Bà (cán bộ: cơ quan mình; giám sát: tỉnh mình)",
         "The dossier belongs to an office outside your scope (officers: their office; supervisors: their province)",
     ),
+    "session_invalid": (
+        "Phiên đăng nhập không hợp lệ, đã kết thúc hoặc đã hết hạn; vui lòng đăng nhập lại",
+        "The session is not valid, has ended or has expired; please sign in again",
+    ),
+    "password_change_required": (
+        "Vui lòng đổi mật khẩu trước: mật khẩu tạm hoặc mật khẩu quá 6 tháng chỉ cho phép đổi mật khẩu "
+        "(POST /v1/auth/password), xem tài khoản (GET /v1/me) và đăng xuất",
+        "Please change your password first: with a temporary password, or one older than 6 months, you may only "
+        "change it (POST /v1/auth/password), read your account (GET /v1/me) and sign out",
+    ),
+    "route_not_found": (
+        "Không có địa chỉ này trong API; xem tài liệu tại /v1/openapi.json",
+        "There is no such address in the API; see /v1/openapi.json",
+    ),
+    "too_many_requests": (
+        "Có quá nhiều yêu cầu; vui lòng thử lại sau ít phút",
+        "Too many requests; please try again in a few minutes",
+    ),
+    "bad_gateway": (
+        "Hệ thống không trả lời đúng, vui lòng thử lại sau hoặc gọi 1900 9068",
+        "The service did not answer properly; please try again later or call 1900 9068",
+    ),
+    "gateway_timeout": (
+        "Hệ thống trả lời quá chậm, vui lòng thử lại sau hoặc gọi 1900 9068",
+        "The service took too long to answer; please try again later or call 1900 9068",
+    ),
     "internal_error": (
         "Hệ thống đang gặp sự cố, vui lòng thử lại sau hoặc gọi 1900 9068",
         "Something went wrong on our side; please try again later or call 1900 9068",

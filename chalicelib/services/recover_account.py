@@ -15,7 +15,7 @@ from typing import Any
 
 from ..domain import templates
 from ..domain.account import RECOVERY_MAX_TRIES, recovery_code_hash
-from ..domain.errors import RecoveryCodeInvalidError
+from ..domain.errors import FieldError, RecoveryCodeInvalidError, ValidationError
 from ..domain.notification import notices_for
 from ..domain.request_fields import string_fields
 from .change_password import set_new_password
@@ -83,7 +83,10 @@ def handle_recovery_request(deps: Deps, task: dict[str, Any], now: datetime) -> 
 
 def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
     values = string_fields(body, ("username", "code", "new_password"))
-    account = deps.accounts.get(values["username"].strip()[:MAX_TEXT])
+    username = values["username"].strip()[:MAX_TEXT]
+    if not username:  # never a key to look up (DynamoDB refuses an empty one)
+        raise ValidationError([FieldError("username", "required")])
+    account = deps.accounts.get(username)
     recovery = account.recovery if account is not None else None
     if account is None or recovery is None or recovery.expires_at <= now or recovery.tries >= RECOVERY_MAX_TRIES:
         raise RecoveryCodeInvalidError()

@@ -505,6 +505,7 @@ class RegistrationStack(Stack):
             # functions with their handlers and events; CfnInclude does not enumerate them.
             package_dir = Path(self.chalice._sam_package_dir)
             template = json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))
+            self.api_paths: dict[str, Any] = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
             # The deployment package is staged as an asset and the template included: the copies
             # chalice.cdk left in ./chalice.out (24 MB a synthesis) are no longer needed.
             shutil.rmtree(package_dir.parent, ignore_errors=True)
@@ -771,6 +772,18 @@ class RegistrationStack(Stack):
                 reason="RestAPI<stage>Stage is the stage SAM's transform creates from RestAPI",
             )
         )
+        # What API Gateway answers itself (no or refused token, unknown route, throttling ...) is a problem,
+        # as the service's own answers are (chalicelib/api/gateway_responses.py; local/gateway.py answers
+        # the same locally). A method a path does not have: a mock ANY method answers 405 with Allow.
+        from chalicelib.api.gateway_responses import swagger_gateway_responses, swagger_method_not_allowed
+
+        api.add_property_override(
+            "DefinitionBody.x-amazon-apigateway-gateway-responses",
+            swagger_gateway_responses(self.config.cors_origin),
+        )
+        for path, method in swagger_method_not_allowed(self.api_paths, self.config.cors_origin).items():
+            escaped = path.replace(".", "\\.")  # a literal dot in an override path
+            api.add_property_override(f"DefinitionBody.paths.{escaped}.x-amazon-apigateway-any-method", method)
         checkov.skip(
             api,
             {

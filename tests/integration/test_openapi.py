@@ -168,6 +168,12 @@ def _known_problem_statuses() -> dict[str, int]:
     from chalicelib.services.ports import ServiceBusyError
 
     statuses[ServiceBusyError.code] = ServiceBusyError.status
+    # Codes of API Gateway's own answers (gateway responses, emulated by local/gateway.py).
+    from chalicelib.api.gateway_responses import EDGE_CODE_STATUSES
+
+    conflicting = {code for code, status in EDGE_CODE_STATUSES.items() if statuses.get(code, status) != status}
+    assert not conflicting, f"gateway answers give these codes another status: {sorted(conflicting)}"
+    statuses.update(EDGE_CODE_STATUSES)
     unmapped = set(CHALICE_CODES.values()) - set(statuses)
     assert not unmapped, f"add the HTTP status of {sorted(unmapped)} here"
     return statuses
@@ -859,6 +865,7 @@ class Scenario:
     template: str
     status: int
     run: Callable[[Any, FakeClock], Any]
+    code: str | None = None  # the problem code expected (gateway scenarios)
 
 
 SCENARIOS = [
@@ -1057,8 +1064,8 @@ def test_response_matches_the_document(client: Any, clock: FakeClock, scenario: 
 
 
 # --- API Gateway's own refusals ------------------------------------------------------------
-# The authorizer answers before the service runs, with API Gateway's JSON (which
-# chalice.test.Client serves without a Content-Type), so only the body is checked.
+# The authorizer answers before the service runs, with the deployed gateway responses
+# (problems, emulated for chalice.test.Client by local/gateway.py, see conftest.py).
 
 
 def _reissue_with_restricted_session(client: Any, clock: FakeClock) -> Any:
@@ -1078,25 +1085,55 @@ def _me_after_logout(client: Any, clock: FakeClock) -> Any:
 
 
 GATEWAY_SCENARIOS = [
-    Scenario("me-without-token", "GET", "/v1/me", 401, lambda c, _: c.http.get("/v1/me")),
+    Scenario("me-without-token", "GET", "/v1/me", 401, lambda c, _: c.http.get("/v1/me"), code="unauthenticated"),
     Scenario(
         "me-unknown-token",
         "GET",
         "/v1/me",
         403,
         lambda c, _: c.http.get("/v1/me", headers={"Authorization": "Bearer " + "x" * 43}),
+        code="session_invalid",
     ),
-    Scenario("me-after-logout", "GET", "/v1/me", 403, _me_after_logout),
-    Scenario("logout-without-token", "POST", "/v1/auth/logout", 401, lambda c, _: _post(c, "/v1/auth/logout")),
+    Scenario("me-after-logout", "GET", "/v1/me", 403, _me_after_logout, code="session_invalid"),
     Scenario(
-        "reissue-restricted-session", "POST", "/v1/accounts/{username}/reissue", 403, _reissue_with_restricted_session
+        "logout-without-token",
+        "POST",
+        "/v1/auth/logout",
+        401,
+        lambda c, _: _post(c, "/v1/auth/logout"),
+        code="unauthenticated",
     ),
     Scenario(
-        "lookup-without-token", "GET", "/v1/declarations", 401, lambda c, _: c.http.get("/v1/declarations?code=X")
+        "reissue-restricted-session",
+        "POST",
+        "/v1/accounts/{username}/reissue",
+        403,
+        _reissue_with_restricted_session,
+        code="password_change_required",
     ),
-    Scenario("receive-as-supervisor", "POST", "/v1/declarations/{declaration_id}/receive", 403, _receive_as_supervisor),
     Scenario(
-        "progress-without-token", "GET", "/v1/reports/progress", 401, lambda c, _: c.http.get("/v1/reports/progress")
+        "lookup-without-token",
+        "GET",
+        "/v1/declarations",
+        401,
+        lambda c, _: c.http.get("/v1/declarations?code=X"),
+        code="unauthenticated",
+    ),
+    Scenario(
+        "receive-as-supervisor",
+        "POST",
+        "/v1/declarations/{declaration_id}/receive",
+        403,
+        _receive_as_supervisor,
+        code="forbidden",
+    ),
+    Scenario(
+        "progress-without-token",
+        "GET",
+        "/v1/reports/progress",
+        401,
+        lambda c, _: c.http.get("/v1/reports/progress"),
+        code="unauthenticated",
     ),
     Scenario(
         "progress-as-officer",
@@ -1104,6 +1141,7 @@ GATEWAY_SCENARIOS = [
         "/v1/reports/progress",
         403,
         lambda c, _: _desk_get(c, "/v1/reports/progress", _staff(c)),
+        code="forbidden",
     ),
     Scenario(
         "service-report-without-token",
@@ -1111,6 +1149,7 @@ GATEWAY_SCENARIOS = [
         "/v1/reports/service",
         401,
         lambda c, _: c.http.get("/v1/reports/service"),
+        code="unauthenticated",
     ),
     Scenario(
         "service-report-as-officer",
@@ -1118,6 +1157,7 @@ GATEWAY_SCENARIOS = [
         "/v1/reports/service",
         403,
         lambda c, _: _desk_get(c, "/v1/reports/service", _staff(c)),
+        code="forbidden",
     ),
 ]
 
@@ -1127,5 +1167,14 @@ def test_gateway_refusal_matches_the_document(client: Any, clock: FakeClock, sce
     response = scenario.run(client, clock)
     assert response.status_code == scenario.status, f"scenario did not produce {scenario.status}: {response.body!r}"
     pointer, documented = _documented(scenario, response.status_code)
-    assert JSON in documented.get("content", {}), f"{pointer} does not document API Gateway's JSON"
-    assert _schema_errors(f"{pointer}/content/{_escape(JSON)}/schema", json.loads(response.body)) == []
+    assert response.headers["Content-Type"].split(";")[0] == PROBLEM
+    assert set(documented.get("headers", {})) <= set(response.headers)
+    body = json.loads(response.body)
+    assert _schema_errors(f"{pointer}/content/{_escape(PROBLEM)}/schema", body) == []
+    assert body["code"] == scenario.code
+
+
+def test_gateway_refusals_cover_every_denial() -> None:
+    from chalicelib.api.gateway_responses import DENIAL_CODES
+
+    assert {s.code for s in GATEWAY_SCENARIOS} >= {"unauthenticated", *DENIAL_CODES}

@@ -1,0 +1,27 @@
+"""Integration tests see API Gateway as deployed: chalice.test.Client's emulated
+gateway answers its refusals with the deployed gateway responses (local/gateway.py).
+Everything they log goes through the personal-data detector (tests/pii_guard.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.pii_guard import CapturingHandler, guarding
+
+
+@pytest.fixture(autouse=True)
+def deployed_gateway_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    import chalice.test
+
+    from local.gateway import ProblemGateway
+
+    monkeypatch.setattr(chalice.test, "LocalGateway", ProblemGateway)
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[CapturingHandler]:
+    """Every integration test: what it logged shows no ID number, phone, email, token or password."""
+    with guarding() as handler:
+        yield handler

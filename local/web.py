@@ -32,6 +32,9 @@ HOP_BY_HOP = frozenset(
         "upgrade",
         "host",
         "content-length",
+        # set by this server
+        "server",
+        "date",
     }
 )
 MAX_PROXIED_BODY = 1024 * 1024  # the API refuses anything over 256 KiB itself

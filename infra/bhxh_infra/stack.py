@@ -50,6 +50,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from . import app_model, checkov
+from .portal import Portal
 from .config import REPO_ROOT, InfraConfig
 from .monitoring import Monitoring
 from .permissions import (
@@ -125,6 +126,15 @@ class RegistrationStack(Stack):
                 "goes to nobody; set -c leadership_emails=a@...,b@... (docs/operations.md#progress-digest)",
             )
         self._api()
+        # The web portal: private bucket behind CloudFront, the API under the same distribution at /v1/*.
+        self.portal = Portal(
+            self,
+            "Portal",
+            config=config,
+            api=self.chalice.get_resource("RestAPI"),
+            api_stage=API_GATEWAY_STAGE,
+            removal=removal,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",

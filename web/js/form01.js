@@ -57,7 +57,7 @@ export function validateForm01(body) {
   else if (!/^[\p{L}\p{M} ]+$/u.test(body.full_name)) add("full_name", "v.full_name.letters");
 
   const birth = realDate(body.date_of_birth);
-  if (!body.date_of_birth) add("date_of_birth", "v.date.required");
+  if (!body.date_of_birth) add("date_of_birth", "v.date_of_birth.required");
   else if (!birth) add("date_of_birth", "v.date.invalid");
   else if (body.date_of_birth < "1900-01-01" || body.date_of_birth >= today) add("date_of_birth", "v.date_of_birth.range");
 
@@ -82,7 +82,7 @@ export function validateForm01(body) {
   else if (doc.type === "passport" && !/^(?=.*\d)[A-Z0-9]{6,9}$/.test(doc.number)) add("id_document.number", "v.passport.format");
 
   const issued = realDate(doc.issued_on);
-  if (!doc.issued_on) add("id_document.issued_on", "v.date.required");
+  if (!doc.issued_on) add("id_document.issued_on", "v.issued_on.required");
   else if (!issued) add("id_document.issued_on", "v.date.invalid");
   else if (doc.issued_on > today || (birth && doc.issued_on < body.date_of_birth)) add("id_document.issued_on", "v.issued_on.range");
   if (!doc.issued_by) add("id_document.issued_by", "v.issued_by.required");

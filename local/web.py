@@ -80,7 +80,7 @@ class PortalHandler(BaseHTTPRequestHandler):
     server_version = "bhxh-portal"
     sys_version = ""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the API logs requests (with personal data masked); URLs may hold query strings."""
 
     def _security(self) -> None:

@@ -188,10 +188,16 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
     if portal_domain and not re.match(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$", portal_domain):
         raise ContextError(f"context 'portal_domain' must be a host name, not {portal_domain!r}")
     portal_certificate = _text(get("portal_certificate_arn", "")) or None
-    if portal_certificate and not re.match(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$", portal_certificate):
-        raise ContextError("context 'portal_certificate_arn' must be an ACM certificate ARN in us-east-1 (CloudFront's)")
+    if portal_certificate and not re.match(
+        r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$", portal_certificate
+    ):
+        raise ContextError(
+            "context 'portal_certificate_arn' must be an ACM certificate ARN in us-east-1 (CloudFront's)"
+        )
     if bool(portal_domain) != bool(portal_certificate):
-        raise ContextError("contexts 'portal_domain' and 'portal_certificate_arn' go together (the domain's certificate)")
+        raise ContextError(
+            "contexts 'portal_domain' and 'portal_certificate_arn' go together (the domain's certificate)"
+        )
     portal_web_acl = _text(get("portal_web_acl_arn", "")) or None
     if portal_web_acl and not re.match(r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+$", portal_web_acl):
         raise ContextError("context 'portal_web_acl_arn' must be a global (CloudFront) WAFv2 web ACL ARN")

@@ -50,7 +50,6 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from . import app_model, checkov
-from .portal import Portal
 from .config import REPO_ROOT, InfraConfig
 from .monitoring import Monitoring
 from .permissions import (
@@ -70,6 +69,7 @@ from .permissions import (
     function_suffix,
     handler_name,
 )
+from .portal import Portal
 
 PLACEHOLDER_POLICY = Path(__file__).resolve().parent / "chalice-placeholder-policy.json"
 API_GATEWAY_STAGE = "api"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, ViewportSize
 
 from tests.e2e.stack import ROOT
 
@@ -27,8 +27,8 @@ LAUNCH_ARGS = [
 ]
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / ".browser-screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = ViewportSize(width=1280, height=800)
+PHONE = ViewportSize(width=390, height=844)
 # Reported by the page itself, so a violation shows as a console error even where the
 # browser would only log it quietly.
 CSP_WATCH = """

@@ -512,7 +512,9 @@ def test_a_signed_form_uploaded_as_a_file_is_decided_at_once(stack, context, pag
     pki: Path = stack["pki"]
     signed = tmp_path / "form01-signed.xml"
     form = json.loads((pki / "form01-demo.json").read_text(encoding="utf-8"))
-    signed.write_bytes(sign_form01(form, (pki / "signer-key.pem").read_bytes(), (pki / "signer-chain.pem").read_bytes()))
+    signed.write_bytes(
+        sign_form01(form, (pki / "signer-key.pem").read_bytes(), (pki / "signer-chain.pem").read_bytes())
+    )
     page = tab(pages, context, "citizen")
     go(page, stack, "signed.html")
     page.get_by_role("button", name="Gửi tờ khai đã ký").click()

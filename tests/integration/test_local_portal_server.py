@@ -24,7 +24,7 @@ class FakeApi(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _answer(self) -> None:
@@ -104,7 +104,7 @@ def test_resolve_static_stays_inside_the_root(tmp_path: Path) -> None:
 def test_api_calls_pass_through_unchanged(portal: str) -> None:
     answer = requests.post(
         f"{portal}/v1/declarations/abc/approve?x=1",
-        data="{}".encode(),
+        data=b"{}",
         headers={"Authorization": "Bearer t0k3n", "Content-Type": "application/json", "Accept-Language": "en"},
         timeout=5,
     )

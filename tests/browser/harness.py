@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, Playwright, ViewportSize
 
 from tests.e2e.stack import ROOT
 
@@ -97,12 +97,15 @@ def assert_accessible(page: Page) -> None:
     assert violations == [], f"{page.url}: {json.dumps(violations, ensure_ascii=False, indent=1)}"
 
 
-def screenshot(page: Page, name: str) -> list[Path]:
-    """The page at 1280×800 and at 390×844 (a phone), in .browser-screenshots/ (git-ignored)."""
+def screenshot(page: Page, name: str, show: Locator | None = None) -> list[Path]:
+    """The page at 1280×800 and at 390×844 (a phone), in .browser-screenshots/ (git-ignored);
+    ``show``: the part of the page to scroll to first."""
     SCREENSHOTS.mkdir(exist_ok=True)
     written = []
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
+        if show is not None:
+            show.scroll_into_view_if_needed()
         path = SCREENSHOTS / f"{name}-{label}.png"
         page.screenshot(path=str(path))
         written.append(path)
@@ -121,10 +124,10 @@ def unlabelled_controls(page: Page) -> list[str]:
     return found
 
 
-def check_page(page: Page, name: str) -> None:
+def check_page(page: Page, name: str, show: Locator | None = None) -> None:
     """What every page must pass: a language, a visible label for every field, axe-core
     clean (serious/critical), then its screenshots."""
     assert page.evaluate("document.documentElement.lang") in ("vi", "en")
     assert unlabelled_controls(page) == [], page.url
     assert_accessible(page)
-    screenshot(page, name)
+    screenshot(page, name, show)

@@ -342,7 +342,7 @@ def test_reporter_signs_in_with_the_keyboard_alone_and_sees_the_dashboard(stack,
     expect(page.locator("#units svg.bar").first).to_be_visible()
     expect(page.locator("#recent svg.chart")).to_be_visible()
     expect(page.locator("#latency svg.chart")).to_be_visible()
-    check_page(page, "dashboard")
+    check_page(page, "dashboard", show=page.locator("#units-title"))
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Tải tệp CSV (Excel)").click()

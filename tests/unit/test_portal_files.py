@@ -178,3 +178,13 @@ def test_security_headers_are_strict() -> None:
     assert policy["frame-ancestors"] == "'none'"
     assert "unsafe" not in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_vendored_axe_core_is_the_pinned_file() -> None:
+    import hashlib
+
+    vendor = ROOT / "tests" / "browser" / "vendor" / "axe-core"
+    digest = hashlib.sha256((vendor / "axe.min.js").read_bytes()).hexdigest()
+    assert digest in (vendor / "README.md").read_text(encoding="utf-8")
+    assert (vendor / "LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License, version 2.0")
+    assert not list(WEB.rglob("axe*")), "axe-core is for the tests, never served"

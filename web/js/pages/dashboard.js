@@ -133,6 +133,7 @@ function renderProgress() {
   }
   const rows = worstFirst(progress.units).map((unit) => {
     const cell = document.createElement("span");
+    cell.className = "bar-cell";
     cell.append(bar(unit.percent, unit.on_track), document.createTextNode(unit.percent === null ? "—" : `${formatNumber(unit.percent, 1)}%`));
     const track = document.createElement("span");
     track.className = `tag tag--${unit.on_track ? "ok" : "behind"}`;

@@ -105,7 +105,7 @@ def screenshot(page: Page, name: str, show: Locator | None = None) -> list[Path]
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         if show is not None:
-            show.scroll_into_view_if_needed()
+            show.evaluate("element => element.scrollIntoView({ block: 'start' })")
         path = SCREENSHOTS / f"{name}-{label}.png"
         page.screenshot(path=str(path))
         written.append(path)

@@ -38,7 +38,7 @@ export const STRINGS = Object.freeze({
   "v.address.required": { vi: "Nhập địa chỉ liên hệ", en: "Enter your contact address" },
   "v.office.required": { vi: "Chọn cơ quan BHXH nhận hồ sơ", en: "Choose the BHXH office" },
   "v.unit_code.format": { vi: "Mã đơn vị chỉ gồm chữ, số, dấu chấm, gạch ngang (tối đa 20 ký tự)", en: "A unit code has only letters, digits, dots and dashes (at most 20)" },
-  "v.declaration_id.required": { vi: "Nhập mã tra cứu", en: "Enter the tracking number" },
+  "v.declaration_id.required": { vi: "Nhập mã hồ sơ", en: "Enter the dossier code" },
   "v.id_number.lookup": { vi: "Nhập số giấy tờ tùy thân", en: "Enter the ID document number" },
   "v.username.required": { vi: "Nhập tên đăng nhập", en: "Enter your username" },
   "v.password.required": { vi: "Nhập mật khẩu", en: "Enter your password" },

@@ -24,8 +24,7 @@ function render() {
   document.getElementById("deadline").textContent = formatDateTime(result.expires_at);
   document.getElementById("office-name").textContent = result.office?.name ?? result.office_code;
   document.getElementById("office-address").textContent = result.office?.address ?? "";
-  document.getElementById("tracking-id").textContent = result.id;
-  document.getElementById("status-link").href = `status.html?id=${encodeURIComponent(result.id)}`;
+  document.getElementById("status-link").href = `status.html?code=${encodeURIComponent(result.code)}`;
   const list = document.getElementById("form-summary");
   list.replaceChildren();
   row(list, t("field.code"), result.code);

@@ -147,14 +147,14 @@ function renderProgress() {
       track,
     ];
   });
-  box.replaceChildren(
-    table(
-      t("dash.units.caption"),
-      [t("dash.col.unit"), t("dash.col.progress"), t("dash.col.registered"), t("dash.col.remaining"), t("dash.col.deadline"), t("dash.col.track")],
-      rows,
-      [2, 3],
-    ),
+  const units = table(
+    t("dash.units.caption"),
+    [t("dash.col.unit"), t("dash.col.progress"), t("dash.col.registered"), t("dash.col.remaining"), t("dash.col.deadline"), t("dash.col.track")],
+    rows,
+    [2, 3],
   );
+  units.querySelector("caption").className = "visually-hidden"; // the heading above says it
+  box.replaceChildren(units);
 }
 
 // --- charts --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The declarant checks their declaration: tracking number + ID number.
+// The declarant checks their declaration: counter code (or declaration id) + ID number.
 import { declarationStatus } from "../api.js";
 import { busy, clearErrors, showBanner, showErrors, showFailure, value } from "../forms.js";
 import { formatDateTime, t } from "../i18n.js";
@@ -7,8 +7,8 @@ import { initPage } from "../layout.js";
 initPage();
 const form = document.getElementById("status-form");
 const outcome = document.getElementById("outcome");
-const known = new URLSearchParams(window.location.search).get("id")
-  || JSON.parse(sessionStorage.getItem("bhxh.lastDeclaration") || "null")?.result?.id;
+const known = new URLSearchParams(window.location.search).get("code")
+  || JSON.parse(sessionStorage.getItem("bhxh.lastDeclaration") || "null")?.result?.code;
 if (known) form.elements.namedItem("declaration_id").value = known;
 
 form.addEventListener("submit", async (event) => {

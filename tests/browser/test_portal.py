@@ -269,6 +269,12 @@ def test_citizen_registers_after_fixing_errors_and_sees_the_code(stack, context,
     expect(page.locator("#office-name")).to_have_text("Bảo hiểm xã hội thành phố Hà Nội")
     expect(page.locator("#form-summary")).to_contain_text(KHANH["id_number"])
     check_page(page, "confirmation")
+    # Printed: Form 01 with a place to sign, without the site's header and buttons.
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="In tờ khai")).to_be_hidden()
+    expect(page.locator(".signature-box")).to_be_visible()
+    page.emulate_media(media="screen")
     stack["shared"]["khanh"] = {"code": code}
 
 

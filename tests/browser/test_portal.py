@@ -478,6 +478,7 @@ def test_officer_finds_by_id_number_sees_differences_and_rejects_with_reasons(st
     page.get_by_role("button", name="Tìm hồ sơ").click()
     expect(page.locator("#differences .banner--warning")).to_contain_text("Lê Hữu Dũng")
     expect(page.locator("#declaration-summary mark")).to_have_text("Lê Văn Dũng")
+    check_page(page, "desk-differences", show=page.locator("#declaration-title"))
     page.get_by_label("Số trên giấy tờ xuất trình").fill(dung["id_number"])
     page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
     expect(page.locator("#action-outcome .banner--success")).to_be_visible()

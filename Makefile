@@ -15,7 +15,11 @@ INFRA_TEMPLATE := $(INFRA_OUT)/bhxh-ci.template.json
 INFRA_CONTEXT := stage=ci cors_origins=https://ci.dichvu.baohiemxahoi.gov.vn operator_emails=ci@baohiemxahoi.gov.vn
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: install run test check pytest lint typecheck unit bench capacity clean infra-install infra-synth infra-lint infra-test
+# The browser tests (tests/browser/) drive the system's Chromium (Debian's `chromium`),
+# never a browser downloaded by Playwright.
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install run test check pytest lint typecheck unit bench capacity clean infra-install infra-synth infra-lint infra-test browser
 
 install: $(STAMP)
 
@@ -40,13 +44,19 @@ typecheck: $(STAMP)
 test:
 	$(MAKE) --no-print-directory -j4 --output-sync=target check infra-test
 
-check: lint typecheck
+check: lint typecheck browser
 	$(MAKE) --no-print-directory pytest
 
 # Test modules are spread over the workers whole (module-scoped fixtures, such as the
 # end-to-end tests' local stack on free ports, start once per module).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=10
+
+# Installs Chromium from the package manager when it is missing (CI runs as root).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "chromium is missing: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from .env import api_port, apply_local_env, emulator_port, emulator_url
+from .env import api_port, apply_local_env, emulator_port, emulator_url, web_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTEN_BACKLOG = 128
@@ -67,6 +67,12 @@ def main() -> int:
     server.server.socket.listen(LISTEN_BACKLOG)
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
 
+    from .web import start as start_portal
+
+    # The portal: web/ and a same-origin proxy of /v1 to the API (CloudFront does the same in production).
+    portal, _ = start_portal("127.0.0.1", web_port(), api_port())
+    portal_url = f"http://127.0.0.1:{portal.server_address[1]}"
+
     from app import deliver_notifications
 
     from .worker import Worker
@@ -90,6 +96,8 @@ def main() -> int:
     print(
         f"""
 BHXH e-transaction registration: local stack
+  portal ........ {portal_url}/  (citizen pages; officer desk {portal_url}/desk.html;
+                  leadership dashboard {portal_url}/dashboard.html)
   API ........... http://127.0.0.1:{api_port()}/v1/health
   emulator ...... {emulator_url()}  (moto server: DynamoDB, SQS, SNS, SES)
   seeded ........ {seeded["offices"]} BHXH offices, {seeded["participants"]} registry participants
@@ -117,6 +125,7 @@ Ctrl-C stops everything.""",
         time.sleep(0.2)
     worker.stop()
     accounts_stream.stop()
+    portal.shutdown()
     server.shutdown()
     emulator.stop()
     print("stopped", flush=True)

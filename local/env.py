@@ -28,6 +28,11 @@ def api_port() -> int:
     return int(os.environ.get("BHXH_API_PORT", "8000"))
 
 
+def web_port() -> int:
+    """The portal's port (``make run``); 0 asks the system for a free one."""
+    return int(os.environ.get("BHXH_WEB_PORT", "8080"))
+
+
 def emulator_url() -> str:
     return f"http://127.0.0.1:{emulator_port()}"
 

@@ -56,6 +56,11 @@ class InfraConfig:
     revocation_mode: str = "hard-fail"
     allow_sha1: bool = False
     trust_store_dir: Path = field(default=INFRA_DIR / "trust-store")
+    # The portal's CloudFront distribution: its own domain (with an ACM certificate in us-east-1)
+    # and a WAF web ACL (also in us-east-1); without them, *.cloudfront.net and no web ACL.
+    portal_domain: str | None = None
+    portal_certificate_arn: str | None = None
+    portal_web_acl_arn: str | None = None
 
     @property
     def prefix(self) -> str:
@@ -183,6 +188,24 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
     if revocation not in {"hard-fail", "soft-fail", "require"}:
         raise ContextError("context 'revocation_mode' must be hard-fail, soft-fail or require (BHXH_REVOCATION_MODE)")
 
+    portal_domain = _text(get("portal_domain", "")).lower() or None
+    if portal_domain and not re.match(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$", portal_domain):
+        raise ContextError(f"context 'portal_domain' must be a host name, not {portal_domain!r}")
+    portal_certificate = _text(get("portal_certificate_arn", "")) or None
+    if portal_certificate and not re.match(
+        r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$", portal_certificate
+    ):
+        raise ContextError(
+            "context 'portal_certificate_arn' must be an ACM certificate ARN in us-east-1 (CloudFront's)"
+        )
+    if bool(portal_domain) != bool(portal_certificate):
+        raise ContextError(
+            "contexts 'portal_domain' and 'portal_certificate_arn' go together (the domain's certificate)"
+        )
+    portal_web_acl = _text(get("portal_web_acl_arn", "")) or None
+    if portal_web_acl and not re.match(r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+$", portal_web_acl):
+        raise ContextError("context 'portal_web_acl_arn' must be a global (CloudFront) WAFv2 web ACL ARN")
+
     account = get("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
     return InfraConfig(
         stage=stage,
@@ -215,4 +238,7 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
         revocation_mode=revocation,
         allow_sha1=_bool("allow_sha1", get("allow_sha1", False)),
         trust_store_dir=trust_store,
+        portal_domain=portal_domain,
+        portal_certificate_arn=portal_certificate,
+        portal_web_acl_arn=portal_web_acl,
     )

@@ -72,6 +72,7 @@ from .permissions import (
     function_suffix,
     handler_name,
 )
+from .portal import Portal
 
 PLACEHOLDER_POLICY = Path(__file__).resolve().parent / "chalice-placeholder-policy.json"
 API_GATEWAY_STAGE = "api"
@@ -128,6 +129,15 @@ class RegistrationStack(Stack):
                 "goes to nobody; set -c leadership_emails=a@...,b@... (docs/operations.md#progress-digest)",
             )
         self._api()
+        # The web portal: private bucket behind CloudFront, the API under the same distribution at /v1/*.
+        self.portal = Portal(
+            self,
+            "Portal",
+            config=config,
+            api=self.chalice.get_resource("RestAPI"),
+            api_stage=API_GATEWAY_STAGE,
+            removal=removal,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",

@@ -1,6 +1,7 @@
 """The local stack of `make run` (`python -m local`) in a subprocess, for the
 end-to-end tests: free ports, its log in a file, up when /v1/health answers,
-stopped with Ctrl-C (SIGINT) afterwards."""
+stopped with Ctrl-C (SIGINT) afterwards. ``web`` is the portal's URL (same origin
+as the API through its /v1 proxy)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,15 @@ def free_port() -> int:
 
 @contextmanager
 def local_stack(log_path: Path, **extra_env: str) -> Iterator[dict[str, Any]]:
-    api_port, emulator_port = free_port(), free_port()
+    api_port, emulator_port, web_port = free_port(), free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))}
     env.update(
-        {"BHXH_API_PORT": str(api_port), "BHXH_EMULATOR_PORT": str(emulator_port), "PYTHONUNBUFFERED": "1"},
+        {
+            "BHXH_API_PORT": str(api_port),
+            "BHXH_EMULATOR_PORT": str(emulator_port),
+            "BHXH_WEB_PORT": str(web_port),
+            "PYTHONUNBUFFERED": "1",
+        },
         **extra_env,
     )
     log = log_path.open("w")
@@ -54,6 +60,7 @@ def local_stack(log_path: Path, **extra_env: str) -> Iterator[dict[str, Any]]:
         yield {
             "api": api,
             "emulator": f"http://127.0.0.1:{emulator_port}",
+            "web": f"http://127.0.0.1:{web_port}",
             "env": env,
             "process": process,
             "startup_seconds": time.monotonic() - started,

@@ -15,9 +15,20 @@ PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
+def to_json(body: Any) -> str:
+    """JSON text that always encodes as UTF-8: a body that echoes a caller's lone
+    surrogate (a field name, say) is written with ASCII escapes instead."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=to_json(body),
         status_code=status,
         headers={"Content-Type": JSON_CONTENT_TYPE, **(headers or {})},
     )
@@ -46,7 +57,7 @@ def problem(
     if extra:
         body.update(extra)
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=to_json(body),
         status_code=status,
         headers={"Content-Type": PROBLEM_CONTENT_TYPE, **(headers or {})},
     )

@@ -278,19 +278,15 @@ def test_citizen_registers_after_fixing_errors_and_sees_the_code(stack, context,
     stack["shared"]["khanh"] = {"code": code}
 
 
-def test_a_second_declaration_of_the_same_person_shows_the_409_readably(stack, context, pages) -> None:
+def test_a_second_declaration_of_the_same_person_is_accepted_too(stack, context, pages) -> None:
+    """Nobody blocks anybody: a declaration already open for the person never stops another."""
     page = tab(pages, context, "citizen")
     go(page, stack, "register.html")
     fill_form01(page, KHANH)
     page.get_by_role("button", name="Gửi tờ khai").click()
-    problem = api_problem(stack, "/v1/declarations", as_json(KHANH))
-    assert problem["status"] == 409
-    banner = page.locator("#outcome .banner--error")
-    expect(banner).to_be_visible()
-    expect(banner.locator("h2")).to_have_text(problem["title"])
-    expect(banner).to_contain_text(problem["detail"])
-    expect(banner).not_to_contain_text("{")  # words, not JSON
-    expect(page.get_by_label("Họ và tên")).to_have_value(KHANH["full_name"])
+    page.wait_for_url(re.compile(r"/confirmation\.html"))
+    second = page.locator("#counter-code").inner_text()
+    assert second != stack["shared"]["khanh"]["code"]
 
 
 def test_citizen_checks_the_status(stack, context, pages) -> None:
@@ -511,6 +507,20 @@ def test_officer_types_in_a_paper_form(stack, context, pages) -> None:
     page.wait_for_url(re.compile(r"/desk\.html#code="))
     expect(page.locator("#declaration-summary")).to_contain_text(NGA["full_name"])
     expect(page.get_by_role("button", name="Duyệt và cấp tài khoản")).to_be_visible()
+
+
+def test_a_paper_form_for_a_person_with_an_account_shows_the_409_readably(stack, context, pages) -> None:
+    from chalicelib.domain.messages import problem_title
+
+    page = tab(pages, context, "officer")  # Khánh's account was issued by the approval above
+    go(page, stack, "paper.html")
+    fill_form01(page, KHANH)
+    page.get_by_role("button", name="Lưu và tiếp nhận tờ khai giấy").click()
+    banner = page.locator("#outcome .banner--error")
+    expect(banner).to_be_visible()
+    expect(banner.locator("h2")).to_have_text(problem_title("account_exists", "vi"))
+    expect(banner).not_to_contain_text("{")  # words, not JSON
+    expect(page.get_by_label("Họ và tên")).to_have_value(KHANH["full_name"])
 
 
 def test_a_signed_form_uploaded_as_a_file_is_decided_at_once(stack, context, pages, tmp_path) -> None:

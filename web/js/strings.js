@@ -96,6 +96,10 @@ export const STRINGS = Object.freeze({
   "status.approved": { vi: "Đã duyệt, tài khoản đã được cấp", en: "Approved, account issued" },
   "status.rejected": { vi: "Bị từ chối", en: "Rejected" },
   "status.expired": { vi: "Đã hủy (quá 10 ngày chưa nộp hồ sơ)", en: "Cancelled (not handed in within 10 days)" },
+  "status.cancelled": {
+    vi: "Đã hủy (một bản kê khai khác của cùng người đã được duyệt)",
+    en: "Cancelled (another declaration of the same person was approved)",
+  },
   "role.citizen": { vi: "Người dân", en: "Individual" },
   "role.officer": { vi: "Cán bộ một cửa", en: "Officer" },
   "role.supervisor": { vi: "Lãnh đạo phòng", en: "Supervisor" },

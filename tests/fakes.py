@@ -726,6 +726,15 @@ class FakeDeps:
     settings: Settings = field(default_factory=load_settings)
     rate_limits: FakeRateLimiter = field(default_factory=FakeRateLimiter)
 
+    def run_queued_tasks(self) -> int:
+        """What the notice worker does with the tasks requests queued (recovery, alerts)."""
+        from chalicelib.services.deliver_notification import run_task
+
+        tasks, self.outbox.tasks = list(self.outbox.tasks), []
+        for task in tasks:
+            assert run_task(self, task, self.clock()), task
+        return len(tasks)
+
     def __post_init__(self) -> None:
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)
         self.declarations.accounts = self.accounts

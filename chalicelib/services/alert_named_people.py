@@ -18,6 +18,7 @@ visible to the officer's lookup.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ..domain import templates
 from ..domain.declaration import Declaration, vn_today
@@ -27,6 +28,7 @@ from ..domain.notification import Notification, notices_for
 from .deps import Deps
 from .ports import Participant
 
+DECLARATION_ALERT = "declaration_alert"  # the task an anonymous submission queues
 DECLARED_IN_YOUR_NAME = "declared_in_your_name"
 DECLARED_WITH_ACCOUNT = "declared_with_account"
 
@@ -72,3 +74,14 @@ def alert_named_people(deps: Deps, people: list[Participant], declaration: Decla
         deps.outbox.enqueue(recorded.to_enqueue)
         queued += len(recorded.to_enqueue) if recorded.created else 0
     return queued
+
+
+def handle_declaration_alert(deps: Deps, task: dict[str, Any], now: datetime) -> bool:
+    """Worker side of an anonymous submission: tell the people the registry
+    links to the declaration's code or ID number. True when anyone was alerted."""
+    declaration = deps.declarations.get(str(task.get("declaration_id", ""))[:64])
+    if declaration is None:
+        return False  # gone (expired long ago): nobody to tell about it
+    form = declaration.form
+    named = named_people(deps, form, deps.registry.get(form.bhxh_code))
+    return alert_named_people(deps, named, declaration, now) > 0

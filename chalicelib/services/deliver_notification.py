@@ -86,9 +86,10 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
 def run_task(deps: Deps, task: dict[str, Any], now: datetime) -> bool:
     """Work queued by a request (``Outbox.enqueue_task``); False to try again later.
     An unknown task raises ``KeyError`` and is dead-lettered."""
+    from .alert_named_people import DECLARATION_ALERT, handle_declaration_alert
     from .recover_account import RECOVERY_REQUESTED, handle_recovery_request
 
-    handlers = {RECOVERY_REQUESTED: handle_recovery_request}
+    handlers = {RECOVERY_REQUESTED: handle_recovery_request, DECLARATION_ALERT: handle_declaration_alert}
     handler = handlers[str(task["task"])]
     try:
         handler(deps, task, now)

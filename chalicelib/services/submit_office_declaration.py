@@ -5,7 +5,7 @@ Anonymous: nothing here is verified yet, so nothing here refuses or reveals
 anything about the person named (DESIGN §2 "Nobody blocks anybody"). Another
 open declaration or an account of the same person changes neither the status
 nor the body of the answer; the registry's contacts of the person named are
-alerted instead (``alert_named_people``). The counter, a valid signature or
+alerted instead, by the notice worker (``alert_named_people``). The counter, a valid signature or
 an approval settles which declaration is real; an approval cancels the others."""
 
 from __future__ import annotations
@@ -19,19 +19,16 @@ from ..domain.declaration import (
     CHANNEL_OFFICE,
     Declaration,
     audit_event_id,
-    counter_code_guard,
     new_office_declaration,
     vn_today,
 )
 from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
-from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent
-from .alert_named_people import alert_named_people, named_people
+from .alert_named_people import DECLARATION_ALERT
+from .counter_codes import create_with_free_code
 from .deps import Deps
-from .ports import CounterCodeTakenError, Office
-
-CODE_ATTEMPTS = 5
+from .ports import Office
 
 
 @dataclass(frozen=True)
@@ -47,12 +44,14 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
         raise ValidationError([FieldError("office_code", "unknown_office")])
     # Read once now, so the officer sees the differences when the dossier arrives.
     participant = deps.registry.get(form.bhxh_code)
-    named = named_people(deps, form, participant)
     snapshot = asdict(participant) if participant else None
-    for _ in range(CODE_ATTEMPTS):
-        declaration = new_office_declaration(form, declaration_id=deps.new_id(), code=new_counter_code(), now=now)
-        declaration = replace(declaration, registry=snapshot)
-        audit = AuditEvent(
+
+    def build(code: str) -> Declaration:
+        declaration = new_office_declaration(form, declaration_id=deps.new_id(), code=code, now=now)
+        return replace(declaration, registry=snapshot)
+
+    def audit_for(declaration: Declaration) -> AuditEvent:
+        return AuditEvent(
             subject=declaration.id,
             event_id=audit_event_id(declaration.confirmed_at, AWAITING_OFFICE),
             from_status=None,
@@ -63,10 +62,9 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
             office_code=office.office_code,
             trace_id=trace_id,
         )
-        try:
-            deps.declarations.create(declaration, [counter_code_guard(declaration.code)], [], [audit], now)
-        except CounterCodeTakenError:
-            continue
-        alert_named_people(deps, named, declaration, now)
-        return Submitted(declaration, office)
-    raise RuntimeError("no free counter code after several draws")
+
+    declaration = create_with_free_code(deps, build, audit_for, [], now)
+    # Whether the registry knows the person named, and what they are told, is worked out behind
+    # the queue: this request costs the same, and answers the same, for anyone named.
+    deps.outbox.enqueue_task(DECLARATION_ALERT, {"declaration_id": declaration.id})
+    return Submitted(declaration, office)

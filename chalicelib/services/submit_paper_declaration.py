@@ -16,20 +16,16 @@ from ..domain.declaration import (
     Declaration,
     account_guard_keys,
     audit_event_id,
-    counter_code_guard,
     new_paper_declaration,
     vn_today,
 )
 from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
-from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent
 from ..domain.working_days import due_date
+from .counter_codes import create_with_free_code
 from .deps import Deps
 from .officer_desk import Officer
-from .ports import CounterCodeTakenError
-
-CODE_ATTEMPTS = 5
 
 
 def submit_paper_declaration(
@@ -40,18 +36,22 @@ def submit_paper_declaration(
     if deps.offices.get(form.office_code) is None:
         raise ValidationError([FieldError("office_code", "unknown_office")])
     participant = deps.registry.get(form.bhxh_code)
-    for _ in range(CODE_ATTEMPTS):
+    snapshot = asdict(participant) if participant else None
+
+    def build(code: str) -> Declaration:
         declaration = new_paper_declaration(
             form,
             declaration_id=deps.new_id(),
-            code=new_counter_code(),
+            code=code,
             now=now,
             officer=officer.username,
             office_code=office,
             due_by=due_date(vn_today(now)),
         )
-        declaration = replace(declaration, registry=asdict(participant) if participant else None)
-        audit = AuditEvent(
+        return replace(declaration, registry=snapshot)
+
+    def audit_for(declaration: Declaration) -> AuditEvent:
+        return AuditEvent(
             subject=declaration.id,
             event_id=audit_event_id(now, RECEIVED),
             from_status=None,
@@ -62,11 +62,5 @@ def submit_paper_declaration(
             office_code=office,
             trace_id=trace_id,
         )
-        try:
-            deps.declarations.create(
-                declaration, [counter_code_guard(declaration.code)], account_guard_keys(form), [audit], now
-            )
-        except CounterCodeTakenError:
-            continue
-        return declaration
-    raise RuntimeError("no free counter code after several draws")
+
+    return create_with_free_code(deps, build, audit_for, account_guard_keys(form), now)

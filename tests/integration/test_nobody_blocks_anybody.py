@@ -109,6 +109,37 @@ def test_anonymous_submission_answers_alike_whoever_the_code_or_id_number_belong
     assert {json.loads(r.body)["status"] for r in responses} == {"awaiting_office"}
 
 
+def test_anonymous_submission_does_the_same_work_whoever_is_named(
+    client: Any, container: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timing: the same AWS calls for an unknown person, a known one and an account holder; who
+    is told what is worked out by the notice worker (a queued task), not in the request."""
+    from collections import Counter
+
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+    calls: list[str] = []
+
+    def counting(api: Any, operation_name: str, api_params: Any) -> Any:
+        calls.append(f"{api.meta.service_model.service_name}.{operation_name}")
+        return original(api, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+
+    def calls_of(body: dict[str, Any]) -> Counter[str]:
+        calls.clear()
+        assert submit(client, body).status_code == 201
+        return Counter(calls)
+
+    calls_of(form(**INVENTED, bhxh_code="0999999998"))  # warms the caches (office, queue URL)
+    unknown = calls_of(form(**INVENTED, bhxh_code="0999999999"))
+    assert calls_of(form(**INVENTED)) == unknown  # the registry knows 0123456789
+    issue(container, "7912345678", identity_key="id#079301123456")
+    assert calls_of(form(**INVENTED, bhxh_code="7912345678")) == unknown  # an account holder
+    assert unknown["sqs.SendMessage"] == 1 and "dynamodb.TransactWriteItems" in unknown
+
+
 # --- finding 10: no ID number in any URL ----------------------------------------------------
 
 

@@ -25,7 +25,6 @@ from chalicelib.domain.errors import (
     ValidationError,
 )
 from chalicelib.services.change_password import change_password
-from chalicelib.services.deliver_notification import run_task
 from chalicelib.services.password_age import run_password_age
 from chalicelib.services.recover_account import confirm_recovery, request_recovery
 from chalicelib.services.sign_in import authorize, login
@@ -33,13 +32,6 @@ from tests.accounts import issue
 from tests.fakes import FakeClock, FakeDeps
 
 STRONG = "Cây tre xanh bên dòng sông quê"
-
-
-def run_queued_tasks(deps: FakeDeps) -> None:
-    """What the notice worker does with the tasks requests queued."""
-    for task in deps.outbox.tasks:
-        assert run_task(deps, task, deps.clock())
-    deps.outbox.tasks.clear()
 
 
 def test_issue_records_account_guards_notice_and_audit(fake_deps: FakeDeps) -> None:
@@ -152,7 +144,7 @@ def test_recovery_flow_and_limits(fake_deps: FakeDeps) -> None:
     assert isinstance(clock, FakeClock)
     request_recovery(fake_deps, {"username": "0123456789", "phone": "0912345678"}, clock())
     assert not any("recovery" in n for n in fake_deps.outbox.queue)  # the worker sends it
-    run_queued_tasks(fake_deps)
+    fake_deps.run_queued_tasks()
     notice = next(n for n in fake_deps.outbox.queue if "recovery" in n)
     code = fake_deps.outbox.stored[notice].notice.secret
     assert code is not None and len(code) == 6
@@ -163,7 +155,7 @@ def test_recovery_flow_and_limits(fake_deps: FakeDeps) -> None:
         confirm_recovery(fake_deps, {"username": "0123456789", "code": code, "new_password": STRONG}, clock())
     for _ in range(4):
         request_recovery(fake_deps, {"username": "0123456789", "phone": "+84912345678"}, clock())
-        run_queued_tasks(fake_deps)
+        fake_deps.run_queued_tasks()
         clock.advance(seconds=1)
     assert sum("recovery" in n for n in fake_deps.outbox.queue) == 3  # at most 3 an hour
 

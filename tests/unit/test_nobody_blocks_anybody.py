@@ -142,6 +142,8 @@ def test_a_signed_approval_cancels_the_persons_open_office_declaration(fake_deps
 
 
 def alerts(deps: FakeDeps) -> list[tuple[str, str, str]]:
+    """The alerts recorded once the notice worker has run the queued alert tasks."""
+    deps.run_queued_tasks()
     return sorted(
         (s.notice.kind, s.notice.channel, s.notice.recipient)
         for s in deps.outbox.stored.values()
@@ -164,6 +166,7 @@ def test_an_id_number_the_registry_knows_alerts_its_owner(fake_deps: FakeDeps) -
 
 def test_an_unknown_person_alerts_nobody(fake_deps: FakeDeps) -> None:
     submit_office_declaration(fake_deps, imposter(bhxh_code="0999999999"), fake_deps.clock())
+    assert fake_deps.run_queued_tasks() == 1
     assert fake_deps.outbox.stored == {}
 
 

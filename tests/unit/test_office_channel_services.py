@@ -29,6 +29,7 @@ def test_submit_stores_declaration_code_guard_and_audit(fake_deps: FakeDeps) -> 
     assert set(fake_deps.declarations.guards) == {f"code#{stored.code}"}  # no per-person guard: nobody blocks
     assert [(e.from_status, e.to_status) for e in fake_deps.declarations.audit] == [(None, "awaiting_office")]
     # Only the phone the registry holds is told; nothing goes to what the request gave.
+    fake_deps.run_queued_tasks()  # the alert to the registry's phone is worked out behind the queue
     assert {n.notice.recipient for n in fake_deps.outbox.stored.values()} == {"+84912345678"}
 
 
@@ -47,7 +48,7 @@ def test_submit_accepts_a_person_with_an_account(fake_deps: FakeDeps) -> None:
 
 def test_submit_redraws_a_colliding_counter_code(fake_deps: FakeDeps, monkeypatch: pytest.MonkeyPatch) -> None:
     codes = iter(["AAAA3333", "AAAA3333", "CCCC4444"])
-    monkeypatch.setattr("chalicelib.services.submit_office_declaration.new_counter_code", lambda: next(codes))
+    monkeypatch.setattr("chalicelib.services.counter_codes.new_counter_code", lambda: next(codes))
     first = submit_office_declaration(fake_deps, form(), fake_deps.clock())
     second = submit_office_declaration(fake_deps, other_person(), fake_deps.clock())
     assert (first.declaration.code, second.declaration.code) == ("AAAA3333", "CCCC4444")
@@ -142,5 +143,6 @@ def test_no_reminder_or_cancellation_sms_to_a_phone_the_registry_does_not_know(f
     assert handle_declaration_expiry(fake_deps, declaration, fake_deps.clock()) == []
     assert [(e.from_status, e.to_status) for e in fake_deps.outbox.audit] == [("awaiting_office", "expired")]
     # The registry's phone was alerted when the declaration arrived; the stranger's phone gets nothing.
+    fake_deps.run_queued_tasks()
     assert {n.notice.kind for n in fake_deps.outbox.stored.values()} == {"declared_in_your_name"}
     assert {n.notice.recipient for n in fake_deps.outbox.stored.values()} == {"+84912345678"}

@@ -125,3 +125,14 @@ def signing_pki() -> SigningPki:
     (trust_store / "root.crl").write_bytes(new_crl(root, now))
     (trust_store / "licensed-ca.crl").write_bytes(new_crl(intermediate, now, (certs["revoked"].cert,)))
     return SigningPki(root, intermediate, signer, certs, wrong_intermediate, trust_store)
+
+
+def trusted_by(container: Any, *registry: Any) -> SigningPki:
+    """The tests' PKI, its root the container's only trust anchor; ``registry``
+    participants (the declarants) put in the registry."""
+    from chalicelib.signatures.verifier import SignedFormVerifier
+
+    pki = signing_pki()
+    container.__dict__["signatures"] = SignedFormVerifier(str(pki.trust_store))
+    container.registry.put_many(list(registry))
+    return pki

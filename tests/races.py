@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
-def race(count: int, action: Callable[[int], str]) -> list[str]:
+def race(count: int, action: Callable[[int], T]) -> list[T | str]:
     """Run ``action(0..count-1)`` on ``count`` threads started together; each
     outcome is what the action returned or the code of the error it raised."""
     barrier = threading.Barrier(count)
-    outcomes: list[str] = []
+    outcomes: list[T | str] = []
 
     def run(index: int) -> None:
         barrier.wait()

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.harness import CHROMIUM, Watch, assert_accessible, check_page, launch, new_context
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import ROOT, local_stack_with_pki, sms_to
 
 LOG = ROOT / ".e2e-browser-stack.log"
 pytestmark = [
@@ -68,21 +66,17 @@ NGA = {
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
-    pki_dir = Path(tempfile.mkdtemp(prefix="bhxh-browser-pki-"))
-    try:
-        with local_stack(LOG, BHXH_LOCAL_PKI_DIR=str(pki_dir)) as running:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    requests.get(running["web"], timeout=1)
-                    break
-                except requests.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            yield {**running, "pki": pki_dir, "shared": {}}
-    finally:
-        shutil.rmtree(pki_dir, ignore_errors=True)
+    with local_stack_with_pki(LOG, prefix="bhxh-browser-pki-") as running:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                requests.get(running["web"], timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield {**running, "shared": {}}
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ as the API through its /v1 proxy)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from tests.builders import form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +83,40 @@ def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
     """SMS the emulator says were sent to ``phone``."""
     data = requests.get(f"{stack['emulator']}/moto-api/data.json", timeout=5).json()
     return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
+
+
+# A demo participant (local/demo-participants.csv) for the office channel, and a password the policy takes.
+NGA = form(
+    full_name="Bùi Thị Nga",
+    date_of_birth="1997-09-10",
+    gender="female",
+    bhxh_code="1184011129",
+    id_number="072197806072",
+    phone="0358977616",
+    email="nga@example.vn",
+)
+STRONG = "Cây tre xanh bên dòng sông quê"
+
+
+@contextmanager
+def local_stack_with_pki(log_path: Path, prefix: str = "bhxh-e2e-pki-") -> Iterator[dict[str, Any]]:
+    """The local stack with its demo CA and signer in a temporary folder (``stack["pki"]``)."""
+    pki_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with local_stack(log_path, BHXH_LOCAL_PKI_DIR=str(pki_dir)) as running:
+            yield {**running, "pki": pki_dir}
+    finally:
+        shutil.rmtree(pki_dir, ignore_errors=True)
+
+
+def run_ops(stack: dict[str, Any], *args: str, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m ops ARGS`` against the stack, as an operator would run it (wide output)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ops", *args],
+        cwd=ROOT,
+        env={**stack["env"], "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

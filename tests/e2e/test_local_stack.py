@@ -4,8 +4,6 @@ driven over HTTP like the web front end and the README's curl walkthrough."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -15,7 +13,7 @@ import pytest
 import requests
 
 from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import ROOT, local_stack, run_ops, sms_to
 
 LOG = ROOT / ".e2e-stack.log"
 pytestmark = pytest.mark.e2e
@@ -53,15 +51,7 @@ def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
 
     expires_on = (datetime.fromisoformat(declaration["expires_at"]) + timedelta(hours=7)).date()
     as_of = (expires_on - timedelta(days=3)).isoformat()
-    job = subprocess.run(
-        [sys.executable, "-m", "ops", "run-job", "office-reminders", "--as-of", as_of],
-        cwd=ROOT,
-        env=stack["env"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    job = run_ops(stack, "run-job", "office-reminders", "--as-of", as_of)
     assert job.returncode == 0, job.stderr
     assert '"queued": 2' in job.stdout
 

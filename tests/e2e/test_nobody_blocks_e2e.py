@@ -13,23 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import NGA, ROOT, STRONG, local_stack, sms_to
 
 LOG = ROOT / ".e2e-nobody-blocks.log"
-STRONG = "Cây tre xanh bên dòng sông quê"
 pytestmark = pytest.mark.e2e
 
-# The fourth demo participant (local/demo-participants.csv).
-NGA = form(
-    full_name="Bùi Thị Nga",
-    date_of_birth="1997-09-10",
-    gender="female",
-    bhxh_code="1184011129",
-    id_number="072197806072",
-    phone="0358977616",
-    email="nga@example.vn",
-)
 REGISTRY_PHONE = "+84358977616"
 STRANGER_PHONE = "+84987000111"
 

@@ -7,14 +7,9 @@ and `python -m ops check-consistency` against the stack finds nothing."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from threading import Barrier
 from typing import Any
 
@@ -22,34 +17,17 @@ import boto3
 import pytest
 import requests
 
-from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import NGA, ROOT, STRONG, local_stack_with_pki, run_ops, sms_to
 from tests.e2e.test_signed_e2e import sign
 
 LOG = ROOT / ".e2e-parallel-stack.log"
-STRONG = "Cây tre xanh bên dòng sông quê"
 pytestmark = pytest.mark.e2e
-
-# A demo participant (local/demo-participants.csv) for the office channel.
-NGA = form(
-    full_name="Bùi Thị Nga",
-    date_of_birth="1997-09-10",
-    gender="female",
-    bhxh_code="1184011129",
-    id_number="072197806072",
-    phone="0358977616",
-    email="nga@example.vn",
-)
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
-    pki_dir = Path(tempfile.mkdtemp(prefix="bhxh-e2e-pki-"))
-    try:
-        with local_stack(LOG, BHXH_LOCAL_PKI_DIR=str(pki_dir)) as running:
-            yield {**running, "pki": pki_dir}
-    finally:
-        shutil.rmtree(pki_dir, ignore_errors=True)
+    with local_stack_with_pki(LOG) as running:
+        yield running
 
 
 def in_parallel(count: int, send: Callable[[], requests.Response]) -> list[tuple[int, Any]]:
@@ -149,14 +127,6 @@ def test_parallel_submissions_and_approvals_make_one_account(stack: dict[str, An
 def test_check_consistency_finds_nothing_on_the_stack(stack: dict[str, Any]) -> None:
     """Runs after the tests above (module order)."""
     assert len(citizens(stack)) == 2  # the signer and Nga: one account each
-    done = subprocess.run(
-        [sys.executable, "-m", "ops", "check-consistency"],
-        cwd=ROOT,
-        env={**stack["env"], "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_ops(stack, "check-consistency", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no impossible state" in done.stdout

@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import ROOT, local_stack, run_ops, sms_to
 
 LOG = ROOT / ".e2e-schemathesis-stack.log"
 pytestmark = pytest.mark.e2e
@@ -58,11 +58,9 @@ def _session(api: str, username: str, password: str) -> str:
 
 
 def _supervisor(stack: dict[str, Any]) -> tuple[str, str]:
-    created = subprocess.run(
-        [sys.executable, "-m", "ops", "create-officer", "--bhxh-code", "0100000003", "--full-name",
-         "Giám Sát Viên Minh Họa", "--phone", "0912000003", "--id-number", "001080000003",
-         "--office", "BHXH-01", "--role", "supervisor"],
-        cwd=ROOT, env=stack["env"], capture_output=True, text=True, timeout=60, check=False,
+    created = run_ops(
+        stack, "create-officer", "--bhxh-code", "0100000003", "--full-name", "Giám Sát Viên Minh Họa",
+        "--phone", "0912000003", "--id-number", "001080000003", "--office", "BHXH-01", "--role", "supervisor",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     found = re.search(r"temporary password \(shown once[^)]*\): (\S+)", created.stdout)

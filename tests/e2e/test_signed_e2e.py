@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import ROOT, local_stack_with_pki, run_ops, sms_to
 
 LOG = ROOT / ".e2e-signed-stack.log"
 pytestmark = pytest.mark.e2e
@@ -27,12 +23,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
-    pki_dir = Path(tempfile.mkdtemp(prefix="bhxh-e2e-pki-"))
-    try:
-        with local_stack(LOG, BHXH_LOCAL_PKI_DIR=str(pki_dir)) as running:
-            yield {**running, "pki": pki_dir}
-    finally:
-        shutil.rmtree(pki_dir, ignore_errors=True)
+    with local_stack_with_pki(LOG) as running:
+        yield running
 
 
 def sign(stack: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -41,26 +33,16 @@ def sign(stack: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     form_path = pki / "form01-demo.json"
     person = json.loads(form_path.read_text(encoding="utf-8"))
     signed = pki / f"signed-{time.monotonic_ns()}.xml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ops",
-            "sign-form01",
-            str(form_path),
-            "--key",
-            str(pki / "signer-key.pem"),
-            "--cert",
-            str(pki / "signer-chain.pem"),
-            "--out",
-            str(signed),
-        ],
-        cwd=ROOT,
-        env=stack["env"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_ops(
+        stack,
+        "sign-form01",
+        str(form_path),
+        "--key",
+        str(pki / "signer-key.pem"),
+        "--cert",
+        str(pki / "signer-chain.pem"),
+        "--out",
+        str(signed),
     )
     assert done.returncode == 0, done.stderr
     return person, signed.read_bytes()

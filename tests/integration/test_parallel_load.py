@@ -9,7 +9,6 @@ be refused maps to a decision or a problem (503 ``busy_try_again`` with
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,11 +16,11 @@ import pytest
 
 from chalicelib.adapters.models import AccountModel, DeclarationModel, GuardModel, NotificationModel
 from chalicelib.services.ports import Participant
-from chalicelib.signatures.verifier import SignedFormVerifier
 from tests.builders import form
 from tests.integration.emulator import drain, sent_sms
 from tests.integration.test_officer_desk import call, receive, staff_token
-from tests.pki import SigningPki, signing_pki
+from tests.pki import SigningPki, trusted_by
+from tests.races import race
 
 AN = Participant("0123456789", "NGUYỄN VĂN AN", "1989-05-02", "male", "001089020747", "+84912345678", "01")
 Answer = tuple[int, dict[str, Any]]
@@ -40,31 +39,19 @@ def threaded(client: Any, atomic_emulator: None) -> Iterator[Any]:
 
 @pytest.fixture
 def pki(container: Any) -> SigningPki:
-    pki = signing_pki()
-    container.__dict__["signatures"] = SignedFormVerifier(str(pki.trust_store))
-    container.registry.put_many([AN])
-    return pki
+    return trusted_by(container, AN)
 
 
 def in_parallel(count: int, send: Callable[[], Any]) -> list[Answer]:
     """``count`` calls of ``send`` released together; their (status, body)."""
-    barrier = threading.Barrier(count)
-    answers: list[Answer] = []
-    lock = threading.Lock()
 
-    def one() -> None:
-        barrier.wait()
+    def one(_: int) -> Answer:
         response = send()
-        body = json.loads(response.body) if response.body else {}
-        with lock:
-            answers.append((response.status_code, body))
+        return response.status_code, json.loads(response.body) if response.body else {}
 
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    answers = race(count, one)
+    assert all(isinstance(answer, tuple) for answer in answers), answers  # no call raised
+    return [answer for answer in answers if isinstance(answer, tuple)]
 
 
 def no_5xx(answers: list[Answer]) -> None:

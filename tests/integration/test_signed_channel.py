@@ -16,11 +16,10 @@ from chalicelib.adapters.models import AccountModel, AuditModel, DeclarationMode
 from chalicelib.services.ports import Participant
 from chalicelib.signatures.form_xml import form01_to_xml
 from chalicelib.signatures.signing import sign_xml
-from chalicelib.signatures.verifier import SignedFormVerifier
 from local.demo_pki import new_key
 from tests.builders import form
 from tests.integration.emulator import drain, sent_emails, sent_sms
-from tests.pki import SigningPki, signing_pki
+from tests.pki import SigningPki, trusted_by
 
 AN = Participant("0123456789", "NGUYỄN VĂN AN", "1989-05-02", "male", "001089020747", "+84912345678", "01")
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
@@ -31,10 +30,7 @@ PATH = "/v1/declarations/signed"
 @pytest.fixture
 def pki(container: Any) -> SigningPki:
     """The tests' PKI, its root the only anchor; the registry knows the declarant."""
-    pki = signing_pki()
-    container.__dict__["signatures"] = SignedFormVerifier(str(pki.trust_store))
-    container.registry.put_many([AN])
-    return pki
+    return trusted_by(container, AN)
 
 
 def post(client: Any, body: bytes, **headers: str) -> tuple[int, dict[str, Any]]:

@@ -127,7 +127,7 @@ def run(quick: bool) -> list[Figure]:
 
     per_submission = [_service(c, "dynamodb") for c in submissions]
     warm = per_submission[1:]
-    sqs = [_service(c, "sqs") for c in submissions]
+    sqs = [_service(c, "sqs") for c in submissions[1:]]  # the first also looks the queue URL up, once a process
     per_read = [_service(c, "dynamodb") for c in reads]
     per_receive = [_service(c, "dynamodb") for c in receipts]
     per_approve = [_service(c, "dynamodb") for c in approvals]
@@ -172,7 +172,9 @@ def run(quick: bool) -> list[Figure]:
             "sqs_requests_per_office_submission",
             statistics.fmean(sqs),
             "requests",
-            target=Target("<=", 0),
+            # One SendMessage: the alert to whoever the registry links to the code or ID number is a
+            # queued task (issue 17: the request costs the same whoever is named).
+            target=Target("<=", 1),
             details={"submissions": len(sqs)},
         ),
         Figure(

@@ -1,7 +1,7 @@
 """Use case: the officer approves a received dossier; the account is issued
 and activated and the approval SMS and email (username and temporary
 password) are queued, all in one transaction with the status change. Then
-the same person's other open declarations are cancelled (``cancel_superseded``)."""
+the same person's other open declarations are cancelled by the notice worker (``cancel_superseded``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..domain.errors import RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
 from ..domain.transitions import APPROVE, check
-from .cancel_superseded import cancel_superseded
+from .cancel_superseded import queue_cancellation
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
 from .officer_desk import Officer, explain_lost_race, load
@@ -65,5 +65,5 @@ def approve_declaration(
     except ConcurrentChangeError as error:
         raise explain_lost_race(deps, declaration_id, APPROVE, now, office) from error
     deps.outbox.enqueue(prepared.notices)
-    cancel_superseded(deps, approved, actor=officer.username, office_code=office, now=now, trace_id=trace_id)
+    queue_cancellation(deps, approved, actor=officer.username, office_code=office, trace_id=trace_id)
     return approved

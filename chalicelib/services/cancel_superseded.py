@@ -3,8 +3,9 @@ the signed channel); the same person's other open declarations are cancelled
 (DESIGN §2 "Nobody blocks anybody").
 
 Several unverified declarations may name one person; the approval settles
-which was real. The others are cancelled one transaction each, after the
-approval's own transaction, each conditional on its status being unchanged
+which was real. The approval queues a task (``queue_cancellation``) and the
+notice worker cancels the others, one transaction each (so an approval costs
+the same 3 DynamoDB requests however many declarations name the person), each conditional on its status being unchanged
 and on it not having lapsed (a lapsed office declaration is the TTL handler's
 to count as expired). A cancellation lost to a concurrent change is skipped.
 Should any remain open (a crash in between, more than the lookups return),
@@ -15,8 +16,10 @@ account, and office declarations lapse after 10 days anyway.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ..domain.declaration import (
+    APPROVED,
     CANCELLED,
     SUPERSEDED,
     Declaration,
@@ -29,6 +32,7 @@ from ..domain.notification import AuditEvent
 from .deps import Deps
 from .ports import ConcurrentChangeError
 
+SUPERSEDED_CANCELLATION = "cancel_superseded"  # the task an approval queues
 MAX_BY_CODE = 100  # declarations read by social-insurance code (the ID number lookup reads 20)
 
 
@@ -79,3 +83,32 @@ def cancel_superseded(
             continue  # received, decided or lapsed meanwhile: its new status stands
         cancelled.append(after)
     return cancelled
+
+
+def queue_cancellation(
+    deps: Deps, approved: Declaration, *, actor: str, office_code: str | None, trace_id: str | None
+) -> None:
+    """After an approval: the worker cancels the person's other open declarations."""
+    payload = {
+        "declaration_id": approved.id,
+        "actor": actor,
+        "office_code": office_code or "",
+        "trace_id": trace_id or "",
+    }
+    deps.outbox.enqueue_task(SUPERSEDED_CANCELLATION, payload)
+
+
+def handle_cancellation(deps: Deps, task: dict[str, Any], now: datetime) -> bool:
+    """Worker side of ``queue_cancellation``; True when anything was cancelled."""
+    approved = deps.declarations.get(str(task.get("declaration_id", ""))[:64])
+    if approved is None or approved.status != APPROVED:
+        return False
+    cancelled = cancel_superseded(
+        deps,
+        approved,
+        actor=str(task.get("actor", ""))[:64],
+        office_code=str(task.get("office_code", ""))[:32] or None,
+        now=now,
+        trace_id=str(task.get("trace_id", ""))[:64] or None,
+    )
+    return bool(cancelled)

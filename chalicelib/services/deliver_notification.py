@@ -87,9 +87,14 @@ def run_task(deps: Deps, task: dict[str, Any], now: datetime) -> bool:
     """Work queued by a request (``Outbox.enqueue_task``); False to try again later.
     An unknown task raises ``KeyError`` and is dead-lettered."""
     from .alert_named_people import DECLARATION_ALERT, handle_declaration_alert
+    from .cancel_superseded import SUPERSEDED_CANCELLATION, handle_cancellation
     from .recover_account import RECOVERY_REQUESTED, handle_recovery_request
 
-    handlers = {RECOVERY_REQUESTED: handle_recovery_request, DECLARATION_ALERT: handle_declaration_alert}
+    handlers = {
+        RECOVERY_REQUESTED: handle_recovery_request,
+        DECLARATION_ALERT: handle_declaration_alert,
+        SUPERSEDED_CANCELLATION: handle_cancellation,
+    }
     handler = handlers[str(task["task"])]
     try:
         handler(deps, task, now)

@@ -43,7 +43,7 @@ from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent, Notification
 from ..domain.registry_check import registry_differences
 from ..signatures.identity import check_form_signer
-from .cancel_superseded import cancel_superseded
+from .cancel_superseded import queue_cancellation
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
 from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, ReplayedError, VerifiedSignature
@@ -200,7 +200,7 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
         except AccountExistsError:
             return None
         deps.outbox.enqueue(prepared.notices)
-        cancel_superseded(deps, approved, actor=AUTOMATIC, office_code=None, now=arrival.now, trace_id=arrival.trace_id)
+        queue_cancellation(deps, approved, actor=AUTOMATIC, office_code=None, trace_id=arrival.trace_id)
         return approved
     raise RuntimeError("no free counter code after several draws")
 

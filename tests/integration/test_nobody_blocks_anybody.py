@@ -11,6 +11,7 @@ import pytest
 
 from tests.accounts import issue
 from tests.builders import FORM, form
+from tests.integration.emulator import drain
 from tests.integration.test_officer_desk import call, receive, staff_token
 
 REAL_ID = FORM["id_document"]["number"]
@@ -51,7 +52,7 @@ def shape(response: Any) -> tuple[int, str, tuple[tuple[str, str], ...]]:
 
 
 def test_a_blocking_declaration_is_found_and_cancelled_and_blocks_nothing(
-    client: Any, container: Any, desk: dict[str, str]
+    client: Any, container: Any, desk: dict[str, str], aws: dict[str, Any]
 ) -> None:
     officer = desk["officer"]
     blocker = submit(client, form(**INVENTED, phone="0987000111"))  # the victim's code, all else invented
@@ -68,6 +69,7 @@ def test_a_blocking_declaration_is_found_and_cancelled_and_blocks_nothing(
     assert receive(client, officer, real_id).status_code == 200
     approved = call(client, "POST", f"/v1/declarations/{real_id}/approve", {}, token=officer)
     assert approved.status_code == 200, approved.body
+    drain(aws)  # the notice worker runs the approval's cancellation task
     found = {item["id"]: item["status"] for item in lookup(client, officer, id_number=REAL_ID)}
     assert found == {blocker_id: "cancelled", real_id: "approved", paper_id: "cancelled"}
 

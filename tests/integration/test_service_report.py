@@ -176,11 +176,12 @@ def test_the_report_counts_what_happened_exactly(
     )
     assert (signed_an["status"], ok(signed_binh, 201)["status"]) == ("approved", "rejected")
     clock.advance(seconds=2)
-    assert drain(aws) == 4  # SMS and email of both: 2 s after the decision
+    # SMS and email of both, 2 s after the decision, and the approval's task cancelling An's other declarations.
+    assert drain(aws) == 5
 
     ok(call(client, "POST", f"/v1/declarations/{online['cuong']}/approve", {}, token=officer))
     clock.advance(seconds=30)
-    assert drain(aws) == 2  # 30 s
+    assert drain(aws) == 3  # 30 s: SMS and email, and the approval's cancellation task
 
     rejection = {"reasons": ["illegible_form"]}
     ok(call(client, "POST", f"/v1/declarations/{online['em']}/reject", rejection, token=officer))
@@ -192,7 +193,7 @@ def test_the_report_counts_what_happened_exactly(
     clock.now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
     ok(call(client, "POST", f"/v1/declarations/{paper['hung']}/approve", {}, token=login(client, "0100000001")))
     clock.advance(minutes=20)
-    assert drain(aws) == 2
+    assert drain(aws) == 3  # SMS and email, and the approval's cancellation task
 
     # 4/12: Giang never came; DynamoDB's TTL deletes her declaration; the stream delivers the removal twice.
     clock.now = datetime(2026, 12, 4, 5, 0, tzinfo=UTC)

@@ -77,6 +77,7 @@ def test_approving_the_real_declaration_cancels_every_other_of_the_person(fake_d
     real = submit_office_declaration(fake_deps, form(), now).declaration
     receive_declaration(fake_deps, real.id, RECEIPT, OFFICER, now)
     approve_declaration(fake_deps, real.id, OFFICER, now, trace_id="t-1")
+    fake_deps.run_queued_tasks()  # the notice worker cancels the others
 
     assert statuses(fake_deps) == {
         by_code.id: "cancelled",
@@ -103,6 +104,7 @@ def test_a_received_paper_dossier_of_the_person_is_cancelled_too(fake_deps: Fake
     real = submit_office_declaration(fake_deps, form(), now).declaration
     receive_declaration(fake_deps, real.id, RECEIPT, OFFICER, now)
     approve_declaration(fake_deps, real.id, OFFICER, now)
+    fake_deps.run_queued_tasks()  # the notice worker cancels the others
     assert statuses(fake_deps)[paper.id] == "cancelled"
     assert fake_deps.declarations.awaiting_decision("BHXH-01", now.date() + timedelta(days=30)) == []
 
@@ -121,6 +123,7 @@ def test_cancelling_again_is_harmless(fake_deps: FakeDeps) -> None:
     submit_office_declaration(fake_deps, imposter(), now)
     real = submit_paper_declaration(fake_deps, form(), OFFICER, now)
     approve_declaration(fake_deps, real.id, OFFICER, now)
+    fake_deps.run_queued_tasks()  # the notice worker cancels the others
     approved = fake_deps.declarations.get(real.id)
     assert approved is not None
     assert cancel_superseded(fake_deps, approved, actor="0100000001", office_code="BHXH-01", now=now) == []
@@ -133,6 +136,7 @@ def test_a_signed_approval_cancels_the_persons_open_office_declaration(fake_deps
     office = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
     blocker = submit_office_declaration(fake_deps, imposter(), fake_deps.clock()).declaration
     signed = submit_signed_declaration(fake_deps, pki.sign(), fake_deps.clock()).declaration
+    fake_deps.run_queued_tasks()  # the notice worker cancels the others
     assert signed.status == "approved"
     assert (statuses(fake_deps)[office.id], statuses(fake_deps)[blocker.id]) == ("cancelled", "cancelled")
     assert {e.actor for e in fake_deps.declarations.history(office.id) if e.to_status == "cancelled"} == {"system"}

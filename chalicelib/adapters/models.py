@@ -7,6 +7,7 @@ Table names, region and endpoint are bound by ``configure`` (called from
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pynamodb.attributes import (
@@ -409,23 +410,32 @@ MODELS: dict[str, type[Model]] = {
 }
 
 
+def _endpoint() -> str:
+    """The endpoint botocore will use (an emulator's, or AWS's): clients are bound to it when built."""
+    return os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or ""
+
+
 def configure(settings: Settings) -> None:
-    """Bind every model to its table; a changed name drops the cached connection."""
+    """Bind every model to its table; a changed name, region or endpoint drops the cached connection."""
     names = settings.table_names()
+    endpoint = _endpoint()
     for name, model in MODELS.items():
-        if (model.Meta.table_name, getattr(model.Meta, "region", None)) == (names[name], settings.region):
-            continue  # same table: keep the connection (and its botocore client, ~40 ms to build)
+        binding = (names[name], settings.region, endpoint)
+        if getattr(model, "_binding", None) == binding:
+            continue  # the same table: keep the connection (and its botocore client, ~40 ms to build)
         model.Meta.table_name = names[name]
         model.Meta.region = settings.region
         model._connection = None
+        model._binding = binding  # type: ignore[attr-defined]
 
 
-_connections: dict[str, Connection] = {}
+_connections: dict[tuple[str, str], Connection] = {}
 
 
 def connection(region: str) -> Connection:
-    """One low-level connection per region and process, for transactions: its
-    botocore session loads DynamoDB's service model once (~40 ms), not per container."""
-    if region not in _connections:
-        _connections[region] = Connection(region=region)
-    return _connections[region]
+    """One low-level connection per region and endpoint in a process, for transactions:
+    its botocore session loads DynamoDB's service model once (~40 ms), not per container."""
+    key = (region, _endpoint())
+    if key not in _connections:
+        _connections[key] = Connection(region=region)
+    return _connections[key]

@@ -66,10 +66,10 @@ def run(quick: bool) -> list[Figure]:
 
     from chalicelib import bootstrap
     from chalicelib.config import load_settings
+    from chalicelib.domain.participant import Participant
     from chalicelib.services.approve_declaration import approve_declaration
     from chalicelib.services.get_declaration_status import get_declaration_status
     from chalicelib.services.officer_desk import Officer
-    from chalicelib.services.ports import Participant
     from chalicelib.services.receive_declaration import receive_declaration
     from chalicelib.services.submit_office_declaration import submit_office_declaration
     from local.demo_data import demo_offices

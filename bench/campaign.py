@@ -90,8 +90,8 @@ def run(quick: bool) -> list[Figure]:
 
     from chalicelib import bootstrap
     from chalicelib.config import load_settings
+    from chalicelib.domain.campaign import COUNTED, NOT_ROSTERED
     from chalicelib.services.campaign import campaign_progress, count_issued_account
-    from chalicelib.services.ports import COUNTED, NOT_ROSTERED
     from local.resources import create_all
 
     from .moto_costs import dynamodb_like_costs

@@ -124,7 +124,7 @@ def request_figures(pki: Pki, quick: bool) -> list[Figure]:
     from chalicelib import bootstrap
     from chalicelib.config import load_settings
     from chalicelib.domain.errors import DomainError
-    from chalicelib.services.ports import Participant
+    from chalicelib.domain.participant import Participant
     from chalicelib.services.submit_signed_declaration import submit_signed_declaration
     from chalicelib.signatures.verifier import SignedFormVerifier
     from local.demo_data import demo_offices

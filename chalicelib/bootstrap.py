@@ -14,18 +14,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
-from .services.ports import (
-    AccountStore,
-    CampaignStore,
-    DeclarationStore,
-    OfficeDirectory,
-    Outbox,
-    RateLimiter,
-    Registry,
-    Sender,
-    ServiceStats,
-    SignatureVerifier,
-)
+from .services.ports.accounts import AccountStore, RateLimiter
+from .services.ports.campaign import CampaignStore
+from .services.ports.declarations import DeclarationStore
+from .services.ports.directory import OfficeDirectory, Registry
+from .services.ports.notices import Outbox, Sender
+from .services.ports.signatures import SignatureVerifier
+from .services.ports.stats import ServiceStats
 
 if TYPE_CHECKING:
     from .adapters.stats import DynamoServiceStats

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .services.ports import SmsLimits
+    from .domain.notification import SmsLimits
 
 DEFAULT_REGION = "ap-southeast-1"
 
@@ -62,7 +62,7 @@ class Settings:
 
     def sms_limits(self) -> SmsLimits:
         """SMS abuse limits per phone number (per hour, per day, identical text)."""
-        from .services.ports import SmsLimits
+        from .domain.notification import SmsLimits
 
         return SmsLimits(self.sms_per_hour, self.sms_per_day, timedelta(minutes=self.sms_duplicate_window_minutes))
 

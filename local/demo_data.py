@@ -8,9 +8,9 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from chalicelib.domain.office import Office
 from chalicelib.domain.participant import PARTICIPANT_COLUMNS
 from chalicelib.domain.provinces import CCCD_PROVINCE_PREFIXES, PROVINCES
-from chalicelib.services.ports import Office
 
 PARTICIPANTS_CSV = Path(__file__).resolve().parent / "demo-participants.csv"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chalicelib.services.ports import Office, Participant
+from chalicelib.domain.office import Office
+from chalicelib.domain.participant import Participant
 
 OFFICE = Office("BHXH-01", "01", "Bảo hiểm xã hội thành phố Hà Nội", "Số 1 phố minh họa, Hà Nội", "1900 9068")
 OFFICE_HCM = Office("BHXH-79", "79", "Bảo hiểm xã hội Thành phố Hồ Chí Minh", "Số 2 đường minh họa", "1900 9068")

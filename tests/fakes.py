@@ -19,14 +19,26 @@ from chalicelib.domain.account import (
     RECOVERY_MAX_PER_HOUR,
     RECOVERY_MAX_TRIES,
     Account,
+    PasswordDue,
     RecoveryCode,
     Session,
     lock_delay,
     password_expiry_day,
 )
-from chalicelib.domain.campaign import RosterEntry, Unit, UnitTally, day_key
+from chalicelib.domain.campaign import (
+    ALREADY_COUNTED,
+    COUNTED,
+    NOT_ROSTERED,
+    Issuance,
+    RosterEntry,
+    RosterOutcome,
+    Unit,
+    UnitTally,
+    day_key,
+)
+from chalicelib.domain.decision import DecidedOnArrival, Decision
 from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
-from chalicelib.domain.errors import AccountExistsError
+from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
 from chalicelib.domain.notification import (
     PERMANENT_FAILURE,
     QUEUED,
@@ -37,29 +49,16 @@ from chalicelib.domain.notification import (
     AuditEvent,
     LedgerEntry,
     Notification,
+    Recorded,
+    SmsLimits,
     sms_fingerprint,
 )
+from chalicelib.domain.office import Office
+from chalicelib.domain.participant import Participant
 from chalicelib.domain.passwords import Hasher
 from chalicelib.domain.rate_limits import RateLimit, kept, wait_before_next
 from chalicelib.domain.service_report import LATENCY_MAX, Tally, days_of, status_tally
-from chalicelib.services.ports import (
-    ALREADY_COUNTED,
-    COUNTED,
-    NOT_ROSTERED,
-    ConcurrentChangeError,
-    CounterCodeTakenError,
-    DecidedOnArrival,
-    Decision,
-    Issuance,
-    Office,
-    Participant,
-    PasswordDue,
-    Recorded,
-    ReplayedError,
-    RosterOutcome,
-    SignatureVerifier,
-    SmsLimits,
-)
+from chalicelib.services.ports.signatures import SignatureVerifier
 
 STALE_CLAIM = timedelta(minutes=2)
 

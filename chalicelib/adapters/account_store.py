@@ -18,14 +18,15 @@ from ..domain.account import (
     RECOVERY_MAX_PER_HOUR,
     RECOVERY_MAX_TRIES,
     Account,
+    PasswordDue,
     RecoveryCode,
     Session,
     lock_delay,
     password_expiry_day,
 )
-from ..domain.errors import AccountExistsError
+from ..domain.campaign import Issuance
+from ..domain.errors import AccountExistsError, ConcurrentChangeError
 from ..domain.notification import AuditEvent, Notification
-from ..services.ports import ConcurrentChangeError, Issuance, PasswordDue
 from .audit import audit_model
 from .models import AccountModel, AuditModel, GuardModel, NotificationModel, SessionModel
 from .outbox import notification_model

@@ -20,15 +20,18 @@ from typing import Any
 
 from pynamodb.connection import Connection
 
-from ..domain.campaign import RosterEntry, Unit, UnitTally, day_key
-from ..services.ports import (
+from ..domain.campaign import (
     ALREADY_COUNTED,
     COUNTED,
     NOT_ROSTERED,
-    ConcurrentChangeError,
     Issuance,
+    RosterEntry,
     RosterOutcome,
+    Unit,
+    UnitTally,
+    day_key,
 )
+from ..domain.errors import ConcurrentChangeError
 from .models import RosterModel, UnitModel
 from .transactions import LabelledTransaction, TransactionCancelled
 

@@ -10,6 +10,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
 
 from ..domain.account import Account
+from ..domain.decision import DecidedOnArrival, Decision
 from ..domain.declaration import (
     RECEIVED,
     Declaration,
@@ -18,17 +19,10 @@ from ..domain.declaration import (
     expiry_partition,
     shard_for,
 )
-from ..domain.errors import AccountExistsError
+from ..domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification
 from ..domain.service_report import status_tally
-from ..services.ports import (
-    ConcurrentChangeError,
-    CounterCodeTakenError,
-    DecidedOnArrival,
-    Decision,
-    ReplayedError,
-)
 from .account_store import account_model
 from .audit import audit_model
 from .models import AccountModel, AuditModel, DeclarationModel, GuardModel, NotificationModel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from ..services.ports import Office
+from ..domain.office import Office
 from .models import OfficeModel
 
 CACHE_SECONDS = 300.0

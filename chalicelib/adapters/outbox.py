@@ -15,6 +15,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import UpdateError
 
+from ..domain.errors import ConcurrentChangeError
 from ..domain.notification import (
     PERMANENT_FAILURE,
     QUEUED,
@@ -25,10 +26,11 @@ from ..domain.notification import (
     AuditEvent,
     LedgerEntry,
     Notification,
+    Recorded,
+    SmsLimits,
     sms_fingerprint,
 )
 from ..domain.service_report import Tally
-from ..services.ports import ConcurrentChangeError, Recorded, SmsLimits
 from .audit import audit_model
 from .models import AuditModel, GuardModel, NotificationModel
 from .stats import DynamoServiceStats

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from ..services.ports import Participant
+from ..domain.participant import Participant
 from .models import ParticipantModel
 
 MAX_PER_ID_NUMBER = 10  # one person per ID number; a few in a registry with duplicates, never unbounded

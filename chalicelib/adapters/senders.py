@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..services.ports import PermanentSendError, TemporarySendError
+from ..services.ports.notices import PermanentSendError, TemporarySendError
 
 _TEMPORARY_CODES = {
     "Throttling",

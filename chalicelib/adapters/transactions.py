@@ -38,7 +38,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ..services.ports import ServiceBusyError
+from ..domain.errors import ServiceBusyError
 
 _ORDER = ("condition_check", "delete", "save", "update")
 CONFLICT = "TransactionConflict"

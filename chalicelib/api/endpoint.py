@@ -16,10 +16,17 @@ from typing import Any
 from chalice.app import Blueprint, Chalice, ChaliceAuthorizer, Response
 
 from ..bootstrap import container
-from ..domain.errors import BodyTooLargeError, ConflictError, DomainError, MalformedJsonError, UnauthenticatedError
+from ..domain.errors import (
+    BodyTooLargeError,
+    ConcurrentChangeError,
+    ConflictError,
+    DomainError,
+    MalformedJsonError,
+    ServiceBusyError,
+    UnauthenticatedError,
+)
 from ..domain.messages import Lang, pick_lang
 from ..observability import logger
-from ..services.ports import ConcurrentChangeError, ServiceBusyError
 from .problems import from_domain_error, json_response, problem
 
 ViewResult = tuple[int, Any]

@@ -201,3 +201,14 @@ class AccountHolder:
     roles: tuple[str, ...] = (CITIZEN,)
     office_code: str | None = None
     context_words: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class PasswordDue:
+    """An account whose password expires on a given day (from the sparse index)."""
+
+    username: str
+    full_name: str
+    phone: str
+    email: str | None
+    password_expires_at: datetime

@@ -16,9 +16,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from .declaration import vn_today
 from .errors import FieldError, ValidationError
 from .identifiers import is_bhxh_code
 from .provinces import PROVINCES
@@ -402,3 +403,36 @@ def progress_csv(report: ProgressReport, lang: str = "vi") -> str:
         ]
     )
     return buffer.getvalue()
+
+
+# --- issuance and rostering (what the stores report back) --------------------------------
+
+UNKNOWN_CHANNEL = "unknown"  # accounts issued before the channel was recorded
+COUNTED = "counted"
+ALREADY_COUNTED = "already_counted"
+NOT_ROSTERED = "not_rostered"
+
+
+@dataclass(frozen=True)
+class Issuance:
+    """A person's account was issued on ``day`` (Vietnam) through ``channel``."""
+
+    username: str
+    day: date
+    channel: str
+
+    @classmethod
+    def of(cls, username: str, created_at: datetime, channel: str | None) -> Issuance:
+        """From an account's creation time (its Vietnamese day) and recorded channel."""
+        return cls(username, vn_today(created_at), channel or UNKNOWN_CHANNEL)
+
+
+@dataclass
+class RosterOutcome:
+    """What one chunk of roster rows did: bhxh codes newly rostered, moved to
+    another unit (their counters moved with them), or already as written."""
+
+    added: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    uncounted: list[str] = field(default_factory=list)  # of this chunk: rostered, registration not counted yet

@@ -270,3 +270,34 @@ class OutOfScopeError(DomainError):
 
     code = "out_of_scope"
     status = 403
+
+
+# --- outcomes of writes: not the caller's fault, so not ``DomainError``s ---------------------
+
+
+class CounterCodeTakenError(Exception):
+    """The random counter code collided with an existing one; draw another."""
+
+
+class ConcurrentChangeError(Exception):
+    """The item changed between read and conditional write; nothing was written."""
+
+
+class ServiceBusyError(Exception):
+    """The store refused a write for a passing reason (contention, throttling)
+    more times than its bounded retries allow; nothing was written. Not the
+    caller's fault, so not a ``DomainError``: the API answers ``503
+    busy_try_again`` with ``Retry-After``, and the same request may be sent again."""
+
+    code = "busy_try_again"
+    status = 503
+    retry_after_seconds = 2
+
+
+class ReplayedError(Exception):
+    """The same signed document was decided already (its replay key is
+    stored); ``declaration_id`` names that first decision. Nothing was written."""
+
+    def __init__(self, declaration_id: str) -> None:
+        super().__init__(declaration_id)
+        self.declaration_id = declaration_id

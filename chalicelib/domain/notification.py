@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .templates import TEMPLATE_VERSION, Email, Sms
 
@@ -132,3 +132,22 @@ def sms_fingerprint(recipient: str, text: str) -> str:
     import hashlib
 
     return hashlib.sha256(f"{recipient}\n{text}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """``created``: stored now (False on a replay). ``to_enqueue``: the notices
+    to put on the queue: all of them the first time; on a replay those no
+    worker has taken yet (re-queueing them is harmless: workers claim first)."""
+
+    created: bool
+    to_enqueue: list[Notification]
+
+
+@dataclass(frozen=True)
+class SmsLimits:
+    """From the settings (``Settings.sms_limits``), the one place with their defaults."""
+
+    per_hour: int
+    per_day: int
+    duplicate_window: timedelta

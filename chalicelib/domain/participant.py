@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -52,3 +53,14 @@ def parse_participant_row(row: dict[str, Any]) -> dict[str, str]:
     if errors:
         raise ValidationError(errors)
     return values
+
+
+@dataclass(frozen=True)
+class Participant:
+    bhxh_code: str
+    full_name: str
+    date_of_birth: str
+    gender: str
+    id_number: str
+    phone: str
+    province_code: str

@@ -68,8 +68,8 @@ def accounts_issued(event: DynamoDBEvent) -> None:
     once if they are rostered. A failure re-delivers the batch; counting is
     conditional, so what was counted is not counted again."""
     from ..adapters.stream_records import issued_accounts
+    from ..domain.campaign import COUNTED
     from ..services.campaign import count_issued_account
-    from ..services.ports import COUNTED
 
     deps = container()
     counted = sum(

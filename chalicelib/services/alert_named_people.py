@@ -25,8 +25,8 @@ from ..domain.declaration import Declaration, vn_today
 from ..domain.form01 import Form01
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import Notification, notices_for
+from ..domain.participant import Participant
 from .deps import Deps
-from .ports import Participant
 
 DECLARATION_ALERT = "declaration_alert"  # the task an anonymous submission queues
 DECLARED_IN_YOUR_NAME = "declared_in_your_name"

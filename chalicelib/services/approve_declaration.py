@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import datetime
 
+from ..domain.decision import Decision
 from ..domain.declaration import APPROVED, Declaration, audit_event_id
-from ..domain.errors import RegistryMismatchError
+from ..domain.errors import ConcurrentChangeError, RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
 from ..domain.transitions import APPROVE, check
@@ -17,7 +18,6 @@ from .cancel_superseded import queue_cancellation
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
 from .officer_desk import Officer, explain_lost_race, load
-from .ports import ConcurrentChangeError, Decision
 
 
 def approve_declaration(

@@ -20,6 +20,8 @@ from ..domain import templates
 from ..domain.campaign import (
     CENTRAL,
     CHANNELS,
+    COUNTED,
+    Issuance,
     ProgressReport,
     RosterEntry,
     Unit,
@@ -32,7 +34,6 @@ from ..domain.notification import Notification, staff_email
 from ..domain.provinces import PROVINCES
 from .deps import Deps
 from .import_participants import ImportReport, RowProblem
-from .ports import COUNTED, Issuance
 
 CHUNK = 500
 

@@ -28,9 +28,9 @@ from ..domain.declaration import (
     is_cancellable,
     superseded,
 )
+from ..domain.errors import ConcurrentChangeError
 from ..domain.notification import AuditEvent
 from .deps import Deps
-from .ports import ConcurrentChangeError
 
 SUPERSEDED_CANCELLATION = "cancel_superseded"  # the task an approval queues
 MAX_BY_CODE = 100  # declarations read by social-insurance code (the ID number lookup reads 20)

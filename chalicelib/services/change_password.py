@@ -8,12 +8,11 @@ from typing import Any
 
 from ..domain import templates
 from ..domain.account import LOCK_AFTER_FAILURES, Account
-from ..domain.errors import AccountNotFoundError, ConflictError, FieldError, ValidationError
+from ..domain.errors import AccountNotFoundError, ConcurrentChangeError, ConflictError, FieldError, ValidationError
 from ..domain.passwords import check_new_password
 from ..domain.request_fields import string_fields
 from .account_alerts import account_event, alert_notices
 from .deps import Deps
-from .ports import ConcurrentChangeError
 
 FIELDS = ("current_password", "new_password")
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..domain.declaration import Declaration, counter_code_guard
+from ..domain.errors import CounterCodeTakenError
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent
 from .deps import Deps
-from .ports import CounterCodeTakenError
 
 CODE_ATTEMPTS = 5
 

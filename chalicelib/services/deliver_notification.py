@@ -20,8 +20,8 @@ from typing import Any
 
 from ..domain.notification import EMAIL, LIMIT_EXEMPT_KINDS, SMS, retry_delay
 from ..domain.service_report import notice_tally
+from ..services.ports.notices import PermanentSendError, TemporarySendError
 from .deps import Deps
-from .ports import PermanentSendError, TemporarySendError
 
 logger = logging.getLogger(__name__)
 

@@ -7,18 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from .ports import (
-    AccountStore,
-    CampaignStore,
-    DeclarationStore,
-    OfficeDirectory,
-    Outbox,
-    RateLimiter,
-    Registry,
-    Sender,
-    ServiceStats,
-    SignatureVerifier,
-)
+from ..services.ports.accounts import AccountStore, RateLimiter
+from ..services.ports.campaign import CampaignStore
+from ..services.ports.declarations import DeclarationStore
+from ..services.ports.directory import OfficeDirectory, Registry
+from ..services.ports.notices import Outbox, Sender
+from ..services.ports.signatures import SignatureVerifier
+from ..services.ports.stats import ServiceStats
 
 if TYPE_CHECKING:  # argon2 is imported only by the paths that hash
     from ..config import Settings

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..domain.errors import FieldError, ValidationError
-from ..domain.participant import PARTICIPANT_COLUMNS, parse_participant_row
-from .ports import Participant, Registry
+from ..domain.participant import PARTICIPANT_COLUMNS, Participant, parse_participant_row
+from ..services.ports.directory import Registry
 
 CHUNK = 500
 

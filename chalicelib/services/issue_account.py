@@ -11,9 +11,9 @@ from ..domain.account import CITIZEN, Account, AccountHolder
 from ..domain.declaration import audit_event_id, identity_key
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.participant import Participant
 from ..domain.passwords import new_temporary_password
 from .deps import Deps
-from .ports import Participant
 
 ACTIVE = "active"
 

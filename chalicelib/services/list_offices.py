@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..domain.errors import FieldError, ValidationError
+from ..domain.office import Office
 from ..domain.provinces import PROVINCES
 from .deps import Deps
-from .ports import Office
 
 
 def list_offices(deps: Deps, province_code: str | None) -> list[Office]:

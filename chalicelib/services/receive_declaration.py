@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.declaration import RECEIVED, Declaration, audit_event_id, vn_today
-from ..domain.errors import FieldError, ValidationError
+from ..domain.errors import ConcurrentChangeError, FieldError, ValidationError
 from ..domain.identifiers import ID_DOCUMENT_TYPES
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import Difference, registry_differences
@@ -19,7 +19,6 @@ from ..domain.transitions import RECEIVE, check
 from ..domain.working_days import due_date
 from .deps import Deps
 from .officer_desk import Officer, explain_lost_race, load
-from .ports import ConcurrentChangeError
 
 FIELDS = ("document_type", "document_number")
 

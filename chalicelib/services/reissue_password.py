@@ -20,6 +20,7 @@ from ..domain import templates
 from ..domain.account import CITIZEN, Account
 from ..domain.errors import (
     AccountNotFoundError,
+    ConcurrentChangeError,
     ConflictError,
     FieldError,
     ForbiddenError,
@@ -34,7 +35,6 @@ from ..domain.request_fields import string_fields
 from .account_alerts import account_event
 from .deps import Deps
 from .officer_desk import Officer
-from .ports import ConcurrentChangeError
 
 FIELDS = ("document_type", "document_number")
 REISSUED = "reissued"

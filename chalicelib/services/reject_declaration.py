@@ -9,15 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import templates
+from ..domain.decision import Decision
 from ..domain.declaration import REJECTED, Declaration, audit_event_id
-from ..domain.errors import FieldError, ValidationError
+from ..domain.errors import ConcurrentChangeError, FieldError, ValidationError
 from ..domain.identifiers import format_counter_code
 from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.office import Office
 from ..domain.rejection_reasons import MAX_NOTE, REASONS, describe
 from ..domain.transitions import REJECT, check
 from .deps import Deps
 from .officer_desk import Officer, explain_lost_race, load
-from .ports import ConcurrentChangeError, Decision, Office
 
 FIELDS = ("reasons", "note")
 

@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.account import Account, Session, new_session, token_hash
-from ..domain.errors import InvalidCredentialsError, TemporaryPasswordExpiredError
+from ..domain.errors import ConcurrentChangeError, InvalidCredentialsError, TemporaryPasswordExpiredError
 from ..domain.passwords import MAX_LENGTH
 from ..domain.request_fields import string_fields
 from .change_password import record_failure
 from .deps import Deps
-from .ports import ConcurrentChangeError
 
 MAX_USERNAME = 64
 UNKNOWN_USERNAME = "-"  # no account has it (usernames are digits): DynamoDB refuses an empty key

@@ -25,10 +25,10 @@ from ..domain.declaration import (
 from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
 from ..domain.notification import AuditEvent
+from ..domain.office import Office
 from .alert_named_people import DECLARATION_ALERT
 from .counter_codes import create_with_free_code
 from .deps import Deps
-from .ports import Office
 
 
 @dataclass(frozen=True)

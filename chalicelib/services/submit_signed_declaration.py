@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from ..domain.decision import DecidedOnArrival
 from ..domain.declaration import (
     APPROVED,
     AUTOMATIC,
@@ -37,16 +38,24 @@ from ..domain.declaration import (
     new_signed_declaration,
     vn_today,
 )
-from ..domain.errors import AccountExistsError, DomainError, FieldError, ValidationError
+from ..domain.errors import (
+    AccountExistsError,
+    CounterCodeTakenError,
+    DomainError,
+    FieldError,
+    ReplayedError,
+    ValidationError,
+)
 from ..domain.form01 import Form01, parse_form01
 from ..domain.identifiers import new_counter_code
 from ..domain.notification import AuditEvent, Notification
+from ..domain.participant import Participant
 from ..domain.registry_check import registry_differences
+from ..domain.signature import VerifiedSignature
 from ..signatures.identity import check_form_signer
 from .cancel_superseded import queue_cancellation
 from .deps import Deps
 from .issue_account import citizen_holder, prepare_account
-from .ports import CounterCodeTakenError, DecidedOnArrival, Participant, ReplayedError, VerifiedSignature
 from .reject_declaration import rejection_notices
 
 CODE_ATTEMPTS = 5

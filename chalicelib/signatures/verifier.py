@@ -50,8 +50,8 @@ from ..domain.errors import (
     SignatureInvalidError,
     SignatureMissingError,
 )
+from ..domain.signature import VerifiedSignature
 from ..observability import logger
-from ..services.ports import VerifiedSignature
 from .form_xml import form01_from_xml
 from .identity import identities
 from .policy import DIGEST_METHODS, SIGNATURE_METHODS, AlgorithmPolicy

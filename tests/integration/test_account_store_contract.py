@@ -26,16 +26,19 @@ from chalicelib.domain.account import (
     SESSION_IDLE,
     SUPERVISOR,
     Account,
+    PasswordDue,
     RecoveryCode,
     Session,
     lock_delay,
     new_session,
     token_hash,
 )
+from chalicelib.domain.campaign import Issuance
 from chalicelib.domain.declaration import shard_for
-from chalicelib.domain.errors import AccountExistsError
+from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError
 from chalicelib.domain.notification import AuditEvent, Notification
-from chalicelib.services.ports import AccountStore, ConcurrentChangeError, Issuance, Outbox, PasswordDue
+from chalicelib.services.ports.accounts import AccountStore
+from chalicelib.services.ports.notices import Outbox
 from tests.fakes import FakeDeps
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam

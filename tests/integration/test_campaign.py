@@ -15,8 +15,8 @@ import pytest
 
 from chalicelib.adapters.models import RosterModel, UnitModel
 from chalicelib.domain.campaign import Unit
+from chalicelib.domain.participant import Participant
 from chalicelib.services.campaign import import_roster, import_units
-from chalicelib.services.ports import Participant
 from tests.builders import form
 from tests.fakes import FakeClock
 from tests.integration.emulator import drain, event, sent_emails

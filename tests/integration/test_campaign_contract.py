@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.campaign import RosterEntry, Unit
-from chalicelib.services.ports import ALREADY_COUNTED, COUNTED, NOT_ROSTERED, Issuance
+from chalicelib.domain.campaign import ALREADY_COUNTED, COUNTED, NOT_ROSTERED, Issuance, RosterEntry, Unit
 from tests.fakes import FakeCampaignStore
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)

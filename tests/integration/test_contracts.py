@@ -19,10 +19,9 @@ from chalicelib.domain.declaration import (
     new_office_declaration,
     superseded,
 )
-from chalicelib.domain.errors import AccountExistsError
+from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
-from chalicelib.services.ports import ConcurrentChangeError, CounterCodeTakenError
 from tests.builders import PARTICIPANT_AN, PARTICIPANT_BINH, form, other_person
 from tests.fakes import FakeDeclarationStore, FakeOutbox, FakeRegistry
 

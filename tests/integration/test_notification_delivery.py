@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from chalicelib.adapters.models import NotificationModel
-from chalicelib.services.ports import PermanentSendError, TemporarySendError
+from chalicelib.services.ports.notices import PermanentSendError, TemporarySendError
 from tests.accounts import issue
 from tests.integration.emulator import drain, event, sent_emails, sent_sms
 

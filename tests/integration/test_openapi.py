@@ -23,7 +23,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from chalicelib.domain.account import OFFICER, REPORTER, SUPERVISOR
-from chalicelib.services.ports import Participant
+from chalicelib.domain.participant import Participant
 from tests.accounts import issue
 from tests.builders import FORM, form, other_person
 from tests.fakes import FakeClock
@@ -165,7 +165,7 @@ def _known_problem_statuses() -> dict[str, int]:
     # Codes that only the middleware (chalicelib/api/middleware.py) produces, from Chalice's own errors.
     statuses.update({"method_not_allowed": 405, "unsupported_media_type": 415, "internal_error": 500})
     # The view wrapper's answer to a write the store kept refusing for a passing reason.
-    from chalicelib.services.ports import ServiceBusyError
+    from chalicelib.domain.errors import ServiceBusyError
 
     statuses[ServiceBusyError.code] = ServiceBusyError.status
     # Codes of API Gateway's own answers (gateway responses, emulated by local/gateway.py).

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.models import AccountModel, DeclarationModel, GuardModel, NotificationModel
-from chalicelib.services.ports import Participant
+from chalicelib.domain.participant import Participant
 from tests.builders import form
 from tests.integration.emulator import drain, sent_sms
 from tests.integration.test_officer_desk import call, receive, staff_token
@@ -212,7 +212,7 @@ def test_a_malformed_transaction_is_a_defect_not_a_retry(monkeypatch: pytest.Mon
 
 def test_a_lost_race_no_use_case_explained_is_409_conflict(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import chalicelib.services.submit_office_declaration as module
-    from chalicelib.services.ports import ConcurrentChangeError
+    from chalicelib.domain.errors import ConcurrentChangeError
 
     def lost(*args: Any, **kwargs: Any) -> Any:
         raise ConcurrentChangeError()

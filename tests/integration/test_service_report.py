@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.models import NotificationModel
-from chalicelib.services.ports import Participant
+from chalicelib.domain.participant import Participant
 from tests.accounts import issue
 from tests.builders import PARTICIPANT_AN, form, other_person
 from tests.fakes import FakeClock

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from chalicelib.adapters.models import AccountModel, AuditModel, DeclarationModel, GuardModel, NotificationModel
-from chalicelib.services.ports import Participant
+from chalicelib.domain.participant import Participant
 from chalicelib.signatures.form_xml import form01_to_xml
 from chalicelib.signatures.signing import sign_xml
 from local.demo_pki import new_key

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.account import CITIZEN, Account
+from chalicelib.domain.decision import DecidedOnArrival
 from chalicelib.domain.declaration import APPROVED, REJECTED, counter_code_guard, new_signed_declaration
-from chalicelib.domain.errors import AccountExistsError
+from chalicelib.domain.errors import AccountExistsError, CounterCodeTakenError, ReplayedError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
-from chalicelib.services.ports import CounterCodeTakenError, DecidedOnArrival, ReplayedError
 from tests.builders import form
 from tests.fakes import FakeDeps
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.decision import Decision
 from chalicelib.domain.declaration import (
     APPROVED,
     RECEIVED,
@@ -23,10 +24,10 @@ from chalicelib.domain.declaration import (
     new_paper_declaration,
     superseded,
 )
+from chalicelib.domain.errors import ConcurrentChangeError, CounterCodeTakenError
 from chalicelib.domain.form01 import parse_form01
 from chalicelib.domain.notification import AuditEvent, Notification
 from chalicelib.domain.service_report import Tally, notice_tally
-from chalicelib.services.ports import ConcurrentChangeError, CounterCodeTakenError, Decision
 from tests.builders import form, other_person
 from tests.fakes import FakeDeps
 

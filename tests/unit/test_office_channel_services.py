@@ -14,7 +14,7 @@ from chalicelib.domain.errors import (
 from chalicelib.services.deliver_notification import deliver_notification
 from chalicelib.services.get_declaration_status import get_declaration_status
 from chalicelib.services.handle_declaration_expiry import handle_declaration_expiry
-from chalicelib.services.ports import PermanentSendError, TemporarySendError
+from chalicelib.services.ports.notices import PermanentSendError, TemporarySendError
 from chalicelib.services.send_office_reminders import send_office_reminders
 from chalicelib.services.submit_office_declaration import submit_office_declaration
 from tests.builders import form, other_person

@@ -6,9 +6,9 @@ import pytest
 
 from chalicelib.domain.declaration import Declaration
 from chalicelib.domain.errors import CertificateExpiredError, SignerMismatchError, ValidationError
+from chalicelib.domain.participant import Participant
 from chalicelib.domain.rejection_reasons import AUTOMATIC_REASONS, REASONS
 from chalicelib.domain.templates import rejection_sms
-from chalicelib.services.ports import Participant
 from chalicelib.services.submit_signed_declaration import refusal_subject, submit_signed_declaration
 from chalicelib.signatures.verifier import SignedFormVerifier
 from tests.builders import form

@@ -22,7 +22,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.harness import CHROMIUM, Watch, assert_accessible, check_page, launch, new_context
-from tests.e2e.stack import ROOT, local_stack_with_pki, sms_to
+from tests.e2e.stack import ROOT, local_stack_with_pki, wait_for_sms
 
 LOG = ROOT / ".e2e-browser-stack.log"
 pytestmark = [
@@ -410,10 +410,8 @@ def test_reporter_sees_the_units_progress_move(stack, context, pages) -> None:
 
 
 def test_citizen_signs_in_with_the_sms_password_and_must_change_it(stack, context, pages) -> None:
-    deadline = time.monotonic() + 20
-    while not (messages := [m for m in sms_to(stack, "+84705683953") if "MK tam" in m]):
-        assert time.monotonic() < deadline, "no SMS with the temporary password"
-        time.sleep(0.3)
+    messages = wait_for_sms(stack, "+84705683953", "MK tam")
+    assert messages, "no SMS with the temporary password"
     found = re.search(r"TK: (\d+) MK tam: (\S+)", messages[-1])
     assert found
     username, temporary = found.groups()
@@ -437,10 +435,8 @@ def test_citizen_recovers_the_password_with_an_sms_code(stack, context, pages) -
     page.get_by_label("Số điện thoại đã đăng ký").fill(KHANH["phone"])
     page.get_by_role("button", name="Gửi mã qua SMS").click()
     expect(page.get_by_label("Mã xác nhận")).to_be_visible()
-    deadline = time.monotonic() + 20
-    while not (codes := [m for m in sms_to(stack, "+84705683953") if "Ma khoi phuc" in m]):
-        assert time.monotonic() < deadline, "no SMS with the recovery code"
-        time.sleep(0.3)
+    codes = wait_for_sms(stack, "+84705683953", "Ma khoi phuc")
+    assert codes, "no SMS with the recovery code"
     code = re.search(r"\b(\d{6})\b", codes[-1])
     assert code
     page.get_by_label("Mã xác nhận").fill(code.group(1))

@@ -85,16 +85,30 @@ def sms_to(stack: dict[str, Any], phone: str) -> list[str]:
     return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
 
 
-# A demo participant (local/demo-participants.csv) for the office channel, and a password the policy takes.
-NGA = form(
-    full_name="Bùi Thị Nga",
-    date_of_birth="1997-09-10",
-    gender="female",
-    bhxh_code="1184011129",
-    id_number="072197806072",
-    phone="0358977616",
-    email="nga@example.vn",
-)
+def wait_for_sms(stack: dict[str, Any], phone: str, marker: str = "", seconds: float = 30) -> list[str]:
+    """The SMS to ``phone`` that contain ``marker``, as soon as there is one (or, after ``seconds``, none)."""
+    deadline = time.monotonic() + seconds
+    while not (found := [m for m in sms_to(stack, phone) if marker in m]) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return found
+
+
+DEMO_PARTICIPANTS = ROOT / "local" / "demo-participants.csv"
+
+
+def demo_form(bhxh_code: str, **changes: Any) -> dict[str, Any]:
+    """Form 01 of a demo registry participant (local/demo-participants.csv), declared as the registry
+    knows them (phone in national form), with ``changes`` (e.g. their email) on top."""
+    import csv
+
+    with DEMO_PARTICIPANTS.open(encoding="utf-8", newline="") as rows:
+        row = next(row for row in csv.DictReader(rows) if row["bhxh_code"] == bhxh_code)
+    person = {key: row[key] for key in ("full_name", "date_of_birth", "gender", "bhxh_code", "id_number")}
+    return form(**person, phone="0" + row["phone"].removeprefix("+84"), **changes)
+
+
+# A demo participant for the office channel, and a password the policy takes.
+NGA = demo_form("1184011129", email="nga@example.vn")
 STRONG = "Cây tre xanh bên dòng sông quê"
 
 
@@ -120,3 +134,15 @@ def run_ops(stack: dict[str, Any], *args: str, timeout: int = 60) -> subprocess.
         timeout=timeout,
         check=False,
     )
+
+
+def module_stack(log_path: Path, *, pki: bool = False) -> Any:
+    """A module-scoped ``stack`` fixture: one local stack (with the demo PKI when ``pki``)
+    for all the tests of the module that assigns it (``stack = module_stack(LOG)``)."""
+
+    @pytest.fixture(scope="module")
+    def stack() -> Iterator[dict[str, Any]]:
+        with local_stack_with_pki(log_path) if pki else local_stack(log_path) as running:
+            yield running
+
+    return stack

@@ -5,39 +5,26 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
-from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, run_ops, sms_to
+from tests.e2e.stack import ROOT, demo_form, module_stack, run_ops, wait_for_sms
 
 LOG = ROOT / ".e2e-stack.log"
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[dict[str, Any]]:
-    with local_stack(LOG) as running:
-        yield running
+stack = module_stack(LOG)
 
 
 def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
     assert stack["startup_seconds"] < 60
     api = stack["api"]
     # A demo participant (local/demo-participants.csv): reminders go only to the registry's phone.
-    body = form(
-        full_name="Lê Hữu Dũng",
-        date_of_birth="1968-01-05",
-        gender="male",
-        bhxh_code="0861808165",
-        id_number="082068797611",
-        phone="0888751578",
-        email="dung@example.vn",
-    )
+    body = demo_form("0861808165", email="dung@example.vn")
     created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
     assert created.status_code == 201, created.text
     declaration = created.json()
@@ -55,13 +42,8 @@ def test_walkthrough_submit_status_reminder_sms(stack: dict[str, Any]) -> None:
     assert job.returncode == 0, job.stderr
     assert '"queued": 2' in job.stdout
 
-    def reminders() -> list[str]:  # the registry's phone also got the "declared in your name" alert
-        return [m for m in sms_to(stack, "+84888751578") if "se tu huy" in m]
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not reminders():
-        time.sleep(0.5)
-    messages = reminders()
+    # (the registry's phone also got the "declared in your name" alert)
+    messages = wait_for_sms(stack, "+84888751578", "se tu huy")
     assert len(messages) == 1
     assert declaration["code"] in messages[0]
     assert len(messages[0]) <= 160
@@ -124,15 +106,7 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
     assert signed_in.status_code == 200, signed_in.text
     officer = {"Authorization": f"Bearer {signed_in.json()['token']}"}
     # The first demo participant (local/demo-participants.csv) declares online.
-    body = form(
-        full_name="Đặng Đức Khánh",
-        date_of_birth="1965-12-15",
-        gender="male",
-        bhxh_code="0139941583",
-        id_number="010065054415",
-        phone="0705683953",
-        email="khanh@example.vn",
-    )
+    body = demo_form("0139941583", email="khanh@example.vn")
     created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
     assert created.status_code == 201, created.text
     declaration = created.json()
@@ -151,10 +125,7 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
     approved = requests.post(f"{api}/v1/declarations/{declaration['id']}/approve", json={}, headers=officer, timeout=10)
     assert approved.status_code == 200, approved.text
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any("MK tam" in m for m in sms_to(stack, "+84705683953")):
-        time.sleep(0.5)
-    approval = [m for m in sms_to(stack, "+84705683953") if "MK tam" in m]
+    approval = wait_for_sms(stack, "+84705683953", "MK tam")
     assert len(approval) == 1 and "TK: 0139941583" in approval[0]
     password = approval[0].split("MK tam: ")[1].split(" ")[0]
     person = requests.post(f"{api}/v1/auth/login", json={"username": "0139941583", "password": password}, timeout=10)

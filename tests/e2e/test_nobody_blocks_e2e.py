@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.stack import NGA, ROOT, STRONG, local_stack, sms_to
+from tests.e2e.stack import NGA, ROOT, STRONG, module_stack, sms_to
 
 LOG = ROOT / ".e2e-nobody-blocks.log"
 pytestmark = pytest.mark.e2e
@@ -22,10 +21,7 @@ REGISTRY_PHONE = "+84358977616"
 STRANGER_PHONE = "+84987000111"
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[dict[str, Any]]:
-    with local_stack(LOG) as running:
-        yield running
+stack = module_stack(LOG)
 
 
 def officer_headers(api: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ and `python -m ops check-consistency` against the stack finds nothing."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import Any
@@ -17,17 +17,14 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.stack import NGA, ROOT, STRONG, local_stack_with_pki, run_ops, sms_to
+from tests.e2e.stack import NGA, ROOT, STRONG, module_stack, run_ops, sms_to, wait_for_sms
 from tests.e2e.test_signed_e2e import sign
 
 LOG = ROOT / ".e2e-parallel-stack.log"
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[dict[str, Any]]:
-    with local_stack_with_pki(LOG) as running:
-        yield running
+stack = module_stack(LOG, pki=True)
 
 
 def in_parallel(count: int, send: Callable[[], requests.Response]) -> list[tuple[int, Any]]:
@@ -42,11 +39,10 @@ def in_parallel(count: int, send: Callable[[], requests.Response]) -> list[tuple
         return list(pool.map(one, range(count)))
 
 
-def wait_for_sms(stack: dict[str, Any], phone: str, marker: str) -> list[str]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(marker in m for m in sms_to(stack, phone)):
-        time.sleep(0.5)
-    time.sleep(2)  # a second notice, if one were wrongly queued, would arrive by now
+def all_sms(stack: dict[str, Any], phone: str, marker: str) -> list[str]:
+    """The SMS with ``marker``, once the first has come and a wrongly queued second would have too."""
+    wait_for_sms(stack, phone, marker)
+    time.sleep(2)
     return [m for m in sms_to(stack, phone) if marker in m]
 
 
@@ -92,8 +88,8 @@ def test_thirty_parallel_copies_of_a_signed_form_then_a_replay_get_one_answer(st
 
     later = requests.post(url, data=signed, headers=headers, timeout=30)
     assert (later.status_code, later.json()) == first
-    assert len(wait_for_sms(stack, person["phone"], "MK tam")) == 1
-    assert sms_to(stack, person["phone"]) == wait_for_sms(stack, person["phone"], "MK tam")  # nothing else either
+    assert len(all_sms(stack, person["phone"], "MK tam")) == 1
+    assert sms_to(stack, person["phone"]) == all_sms(stack, person["phone"], "MK tam")  # nothing else either
 
 
 def test_parallel_submissions_and_approvals_make_one_account(stack: dict[str, Any]) -> None:
@@ -119,7 +115,7 @@ def test_parallel_submissions_and_approvals_make_one_account(stack: dict[str, An
     assert sorted(status for status, _ in approvals) == [200] + [409] * 19, approvals
     assert {body["code"] for status, body in approvals if status == 409} == {"already_decided"}
 
-    assert len(wait_for_sms(stack, "+84358977616", "MK tam")) == 1
+    assert len(all_sms(stack, "+84358977616", "MK tam")) == 1
     assert NGA["bhxh_code"] in citizens(stack)
     assert len(citizens(stack)) == len(set(citizens(stack)))
 

@@ -6,14 +6,13 @@ person by SMS (past the SMS limits) with the "if this was not you" line."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, sms_to
+from tests.e2e.stack import ROOT, module_stack, sms_to
 
 LOG = ROOT / ".e2e-reissue.log"
 pytestmark = pytest.mark.e2e
@@ -22,10 +21,7 @@ NEW_PASSWORD = "Cây tre xanh bên dòng sông quê"
 PERSON = {"bhxh_code": "0428456566", "id_number": "045182745141", "phone": "+84880014760"}  # demo row 2
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[dict[str, Any]]:
-    with local_stack(LOG) as running:
-        yield running
+stack = module_stack(LOG)
 
 
 def _post(stack: dict[str, Any], path: str, body: Any, token: str | None = None) -> requests.Response:

@@ -13,7 +13,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.builders import form
-from tests.e2e.stack import ROOT, local_stack, run_ops, sms_to
+from tests.e2e.stack import ROOT, demo_form, local_stack, run_ops, wait_for_sms
 
 LOG = ROOT / ".e2e-schemathesis-stack.log"
 pytestmark = pytest.mark.e2e
@@ -71,16 +69,7 @@ def _supervisor(stack: dict[str, Any]) -> tuple[str, str]:
 def _citizen(stack: dict[str, Any], officer: str) -> tuple[str, str]:
     """A demo participant declares online; the officer receives and approves; the SMS carries the password."""
     api, headers = stack["api"], {"Authorization": f"Bearer {officer}"}
-    body = form(
-        full_name="Nguyễn Thị Yến",
-        date_of_birth="1982-03-09",
-        gender="female",
-        bhxh_code="0428456566",
-        id_number="045182745141",
-        phone="0880014760",
-        email=None,
-        office_code="BHXH-01",
-    )
+    body = demo_form("0428456566", email=None, office_code="BHXH-01")
     created = requests.post(f"{api}/v1/declarations", json=body, timeout=10)
     assert created.status_code == 201, created.text
     declaration = created.json()["id"]
@@ -89,10 +78,7 @@ def _citizen(stack: dict[str, Any], officer: str) -> tuple[str, str]:
     assert received.status_code == 200, received.text
     approved = requests.post(f"{api}/v1/declarations/{declaration}/approve", json={}, headers=headers, timeout=10)
     assert approved.status_code == 200, approved.text
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any("MK tam" in m for m in sms_to(stack, "+84880014760")):
-        time.sleep(0.5)
-    (sms,) = [m for m in sms_to(stack, "+84880014760") if "MK tam" in m]
+    (sms,) = wait_for_sms(stack, "+84880014760", "MK tam")
     return "0428456566", sms.split("MK tam: ")[1].split(" ")[0]
 
 

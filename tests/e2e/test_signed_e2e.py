@@ -8,23 +8,19 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.stack import ROOT, local_stack_with_pki, run_ops, sms_to
+from tests.e2e.stack import ROOT, module_stack, run_ops, wait_for_sms
 
 LOG = ROOT / ".e2e-signed-stack.log"
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[dict[str, Any]]:
-    with local_stack_with_pki(LOG) as running:
-        yield running
+stack = module_stack(LOG, pki=True)
 
 
 def sign(stack: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -62,10 +58,7 @@ def test_signed_submission_is_approved_and_the_password_arrives_by_sms(stack: di
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "approved"
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not sms_to(stack, person["phone"]):
-        time.sleep(0.5)
-    messages = sms_to(stack, person["phone"])
+    messages = wait_for_sms(stack, person["phone"])
     assert len(messages) == 1, messages
     found = re.search(r"TK: (\d{10}) MK tam: (\S+)", messages[0])
     assert found and found.group(1) == person["bhxh_code"]

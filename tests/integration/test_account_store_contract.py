@@ -37,8 +37,10 @@ from chalicelib.domain.campaign import Issuance
 from chalicelib.domain.declaration import shard_for
 from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError
 from chalicelib.domain.notification import AuditEvent, Notification
+from chalicelib.services.issue_account import account_guards
 from chalicelib.services.ports.accounts import AccountStore
 from chalicelib.services.ports.notices import Outbox
+from tests.accounts import holder
 from tests.fakes import FakeDeps
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
@@ -68,26 +70,24 @@ def stores(request: pytest.FixtureRequest) -> Stores:
 
 
 def account(username: str = AN, **changes: Any) -> Account:
-    values: dict[str, Any] = {
-        "username": username,
-        "full_name": "Nguyễn Văn An",
-        "phone": "+84912345678",
-        "email": "an.nguyen@example.vn",
-        "identity_key": f"id#0010890{username[-5:]}",
-        "roles": (CITIZEN,),
+    """The account issued to ``tests.accounts.holder(username)``: password set, not temporary."""
+    person = holder(username)
+    values: dict[str, Any] = {name: getattr(person, name) for name in HOLDER_FIELDS} | {
         "password_hash": "hash-1",
         "password_set_at": NOW,
         "temporary": False,
         "created_at": NOW,
-        "province_code": "01",
         "channel": "office",
     }
     values.update(changes)
     return Account(**values)
 
 
+HOLDER_FIELDS = ("username", "full_name", "phone", "email", "identity_key", "roles", "province_code")
+
+
 def guards(username: str = AN) -> list[str]:
-    return [f"account#bhxh#{username}", f"account#id#0010890{username[-5:]}"]
+    return account_guards(holder(username))
 
 
 def notice(nid: str, source: str = f"account#{AN}") -> Notification:

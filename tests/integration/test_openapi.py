@@ -1084,25 +1084,25 @@ def _me_after_logout(client: Any, clock: FakeClock) -> Any:
     return client.http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
 
 
+def _without_token(name: str, method: str, template: str, path: str) -> Scenario:
+    """The request without a bearer token: the authorizer's 401 ``unauthenticated``."""
+    return Scenario(name, method, template, 401, lambda c, _: c.http.request(method, path), code="unauthenticated")
+
+
+def _officer_on_report(name: str, path: str) -> Scenario:
+    """An officer's session on a leadership report: the authorizer's 403 ``forbidden``."""
+    return Scenario(name, "GET", path, 403, lambda c, _: _desk_get(c, path, _staff(c)), code="forbidden")
+
+
+def _unknown_token(client: Any, clock: FakeClock) -> Any:
+    return client.http.get("/v1/me", headers={"Authorization": "Bearer " + "x" * 43})
+
+
 GATEWAY_SCENARIOS = [
-    Scenario("me-without-token", "GET", "/v1/me", 401, lambda c, _: c.http.get("/v1/me"), code="unauthenticated"),
-    Scenario(
-        "me-unknown-token",
-        "GET",
-        "/v1/me",
-        403,
-        lambda c, _: c.http.get("/v1/me", headers={"Authorization": "Bearer " + "x" * 43}),
-        code="session_invalid",
-    ),
+    _without_token("me-without-token", "GET", "/v1/me", "/v1/me"),
+    Scenario("me-unknown-token", "GET", "/v1/me", 403, _unknown_token, code="session_invalid"),
     Scenario("me-after-logout", "GET", "/v1/me", 403, _me_after_logout, code="session_invalid"),
-    Scenario(
-        "logout-without-token",
-        "POST",
-        "/v1/auth/logout",
-        401,
-        lambda c, _: _post(c, "/v1/auth/logout"),
-        code="unauthenticated",
-    ),
+    _without_token("logout-without-token", "POST", "/v1/auth/logout", "/v1/auth/logout"),
     Scenario(
         "reissue-restricted-session",
         "POST",
@@ -1111,14 +1111,7 @@ GATEWAY_SCENARIOS = [
         _reissue_with_restricted_session,
         code="password_change_required",
     ),
-    Scenario(
-        "lookup-without-token",
-        "GET",
-        "/v1/declarations",
-        401,
-        lambda c, _: c.http.get("/v1/declarations?code=X"),
-        code="unauthenticated",
-    ),
+    _without_token("lookup-without-token", "GET", "/v1/declarations", "/v1/declarations?code=X"),
     Scenario(
         "receive-as-supervisor",
         "POST",
@@ -1127,38 +1120,10 @@ GATEWAY_SCENARIOS = [
         _receive_as_supervisor,
         code="forbidden",
     ),
-    Scenario(
-        "progress-without-token",
-        "GET",
-        "/v1/reports/progress",
-        401,
-        lambda c, _: c.http.get("/v1/reports/progress"),
-        code="unauthenticated",
-    ),
-    Scenario(
-        "progress-as-officer",
-        "GET",
-        "/v1/reports/progress",
-        403,
-        lambda c, _: _desk_get(c, "/v1/reports/progress", _staff(c)),
-        code="forbidden",
-    ),
-    Scenario(
-        "service-report-without-token",
-        "GET",
-        "/v1/reports/service",
-        401,
-        lambda c, _: c.http.get("/v1/reports/service"),
-        code="unauthenticated",
-    ),
-    Scenario(
-        "service-report-as-officer",
-        "GET",
-        "/v1/reports/service",
-        403,
-        lambda c, _: _desk_get(c, "/v1/reports/service", _staff(c)),
-        code="forbidden",
-    ),
+    _without_token("progress-without-token", "GET", "/v1/reports/progress", "/v1/reports/progress"),
+    _officer_on_report("progress-as-officer", "/v1/reports/progress"),
+    _without_token("service-report-without-token", "GET", "/v1/reports/service", "/v1/reports/service"),
+    _officer_on_report("service-report-as-officer", "/v1/reports/service"),
 ]
 
 

@@ -27,9 +27,9 @@ from ..domain.account import (
 from ..domain.campaign import Issuance
 from ..domain.errors import AccountExistsError, ConcurrentChangeError
 from ..domain.notification import AuditEvent, Notification
-from .audit import audit_model
-from .models import AccountModel, AuditModel, GuardModel, NotificationModel, SessionModel
-from .outbox import notification_model
+from .audit import save_audit
+from .models import AccountModel, GuardModel, SessionModel
+from .outbox import save_notices
 from .transactions import LabelledTransaction, TransactionCancelled
 
 HOUR_SECONDS = 3600
@@ -122,10 +122,8 @@ class DynamoAccountStore:
         tx.save("account", account_model(account, self._shards), condition=AccountModel.username.does_not_exist())
         for key in guard_keys:
             tx.save("guard", GuardModel(key, owner=account.username), condition=GuardModel.key.does_not_exist())
-        for notice in notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_notices(tx, notices)
+        save_audit(tx, audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -179,8 +177,7 @@ class DynamoAccountStore:
             ],
             condition=AccountModel.username.exists() & (AccountModel.failed_logins == expected),
         )
-        for notice in alert:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        save_notices(tx, alert)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -189,8 +186,7 @@ class DynamoAccountStore:
 
     def _record_notices(self, notices: list[Notification]) -> None:
         tx = LabelledTransaction(self._connection)
-        for notice in notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
+        save_notices(tx, notices)
         with contextlib.suppress(TransactionCancelled):  # recorded already
             tx.commit()
 
@@ -319,10 +315,8 @@ class DynamoAccountStore:
             actions=self._password_actions(account, new_hash, temporary, now),
             condition=AccountModel.password_hash == account.password_hash,
         )
-        for notice in notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_notices(tx, notices)
+        save_audit(tx, audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

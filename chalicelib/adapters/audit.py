@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC
 
 from ..domain.notification import AuditEvent
 from .models import AuditModel
+from .transactions import LabelledTransaction
 
 
 def audit_model(event: AuditEvent) -> AuditModel:
@@ -21,3 +23,9 @@ def audit_model(event: AuditEvent) -> AuditModel:
         reason=event.reason,
         at=event.at.astimezone(UTC),
     )
+
+
+def save_audit(tx: LabelledTransaction, audit: Iterable[AuditEvent]) -> None:
+    """Add the events to ``tx``, each on condition it is new: a replayed event cancels the transaction."""
+    for event in audit:
+        tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())

@@ -24,9 +24,9 @@ from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification
 from ..domain.service_report import status_tally
 from .account_store import account_model
-from .audit import audit_model
-from .models import AccountModel, AuditModel, DeclarationModel, GuardModel, NotificationModel
-from .outbox import notification_model
+from .audit import audit_model, save_audit
+from .models import AccountModel, AuditModel, DeclarationModel, GuardModel
+from .outbox import save_notices
 from .stats import DynamoServiceStats
 from .transactions import LabelledTransaction, TransactionCancelled
 
@@ -130,8 +130,7 @@ class DynamoDeclarationStore:
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
         self._stats.add_to(tx, status_tally(declaration))
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_audit(tx, audit)
         for guard in guards:
             condition = GuardModel.key.does_not_exist()
             if guard.expires_at is not None:
@@ -204,8 +203,7 @@ class DynamoDeclarationStore:
             condition=(DeclarationModel.status == before.status) & (DeclarationModel.expires_at > _utc(now)),
         )
         self._stats.add_to(tx, status_tally(after))
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_audit(tx, audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -230,10 +228,8 @@ class DynamoDeclarationStore:
             for key in account_guards:
                 owner = GuardModel(key, owner=account.username)
                 tx.save("account_guard", owner, condition=GuardModel.key.does_not_exist())
-        for notice in notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_notices(tx, notices)
+        save_audit(tx, audit)
 
     def decide(self, decision: Decision) -> None:
         after = decision.after
@@ -287,8 +283,7 @@ class DynamoDeclarationStore:
             condition=(DeclarationModel.status == before.status) & ~lapsed,
         )
         self._stats.add_to(tx, status_tally(after))
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_audit(tx, audit)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

@@ -8,7 +8,7 @@ provider, so a redelivered message or a re-run job sends nothing twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,8 +31,8 @@ from ..domain.notification import (
     sms_fingerprint,
 )
 from ..domain.service_report import Tally
-from .audit import audit_model
-from .models import AuditModel, GuardModel, NotificationModel
+from .audit import save_audit
+from .models import GuardModel, NotificationModel
 from .stats import DynamoServiceStats
 from .transactions import LabelledTransaction, TransactionCancelled
 
@@ -59,6 +59,12 @@ def notification_model(notice: Notification) -> NotificationModel:
         day=notice.created_at.astimezone(UTC).date().isoformat(),
         secret=notice.secret,
     )
+
+
+def save_notices(tx: LabelledTransaction, notices: Iterable[Notification]) -> None:
+    """Add the notices to ``tx``, each on condition it is new: a replayed notice cancels the transaction."""
+    for notice in notices:
+        tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
 
 
 def notification_from_model(item: NotificationModel) -> Notification:
@@ -97,10 +103,8 @@ class DynamoSqsOutbox:
 
     def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
         tx = LabelledTransaction(self._connection)
-        for notice in notices:
-            tx.save("notice", notification_model(notice), condition=NotificationModel.id.does_not_exist())
-        for event in audit:
-            tx.save("audit", audit_model(event), condition=AuditModel.event_id.does_not_exist())
+        save_notices(tx, notices)
+        save_audit(tx, audit)
         self._stats.add_to(tx, tally)
         try:
             tx.commit()

@@ -32,6 +32,8 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 app.register_middleware(problems_for_chalice_errors, "http")
+# Form 01 as a PDF: API Gateway passes it through as binary (clients accept it, or */*).
+app.api.binary_types.append("application/pdf")
 
 NOTIFICATIONS_QUEUE = os.environ.get("BHXH_NOTIFICATIONS_QUEUE", "bhxh-local-notifications")
 DECLARATIONS_STREAM_ARN = os.environ.get(

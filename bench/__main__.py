@@ -53,6 +53,12 @@ def _cold_start(shared: Shared) -> list[Figure]:
     return cold_start.run(shared.quick)
 
 
+def _form01_pdf(shared: Shared) -> list[Figure]:
+    from . import form01_pdf
+
+    return form01_pdf.run(shared.quick)
+
+
 def _dynamodb(shared: Shared) -> list[Figure]:
     from . import api_calls
 
@@ -124,6 +130,7 @@ class Group:
 # on share it, one at a time; ``notice_delivery`` runs a worker thread against it).
 GROUPS = (
     Group("cold_start", _cold_start, ("cold_start_ratio", "cold_start_app_ms", "cold_start_baseline_ms")),
+    Group("form01_pdf", _form01_pdf, ("form01_pdf_ms", "form01_pdf_size_kb", "pdf_libraries_loaded_at_cold_start")),
     Group(
         "dynamodb_requests",
         _dynamodb,

@@ -18,6 +18,7 @@ from .services.ports.accounts import AccountStore, RateLimiter
 from .services.ports.campaign import CampaignStore
 from .services.ports.declarations import DeclarationStore
 from .services.ports.directory import OfficeDirectory, Registry
+from .services.ports.id_copies import IdCopyStorage
 from .services.ports.notices import Outbox, Sender
 from .services.ports.signatures import SignatureVerifier
 from .services.ports.stats import ServiceStats
@@ -175,6 +176,20 @@ class Container:
     @property
     def stats(self) -> ServiceStats:
         return self._stats
+
+    @cached_property
+    def id_copies(self) -> IdCopyStorage:
+        """S3, for the copies of ID documents; presigned URLs name the bucket in the host in AWS,
+        in the path on an emulator (``AWS_ENDPOINT_URL``), whose host has no bucket subdomains."""
+        import os
+
+        from botocore.config import Config
+
+        from .adapters.id_copies import S3IdCopyStorage
+
+        style = "path" if os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+        client = self._session.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": style}))
+        return S3IdCopyStorage(client, self.settings.id_copies_bucket)
 
     @cached_property
     def hasher(self) -> Hasher:

@@ -59,6 +59,8 @@ class Settings:
     crl_fetch_timeout: float = 5.0
     # The campaign's daily progress digest (07:30 Vietnam): who receives it.
     leadership_emails: tuple[str, ...] = ()
+    # The copies of ID documents kept with office and paper dossiers (S3, SSE-KMS by the bucket's default).
+    id_copies_bucket: str = "bhxh-local-id-copies"
 
     def sms_limits(self) -> SmsLimits:
         """SMS abuse limits per phone number (per hour, per day, identical text)."""
@@ -148,6 +150,7 @@ def load_settings() -> Settings:
         allow_sha1=_flag(_env("BHXH_ALLOW_SHA1", "false")),
         crl_fetch=_flag(_env("BHXH_CRL_FETCH", "true")),
         crl_fetch_timeout=float(_env("BHXH_CRL_FETCH_TIMEOUT", "5")),
+        id_copies_bucket=_env("BHXH_ID_COPIES_BUCKET", f"bhxh-{stage}-id-copies"),
         leadership_emails=tuple(
             address.strip() for address in _env("BHXH_LEADERSHIP_EMAILS", "").split(",") if address.strip()
         ),

@@ -70,7 +70,8 @@ def main() -> int:
     from .web import start as start_portal
 
     # The portal: web/ and a same-origin proxy of /v1 to the API (CloudFront does the same in production).
-    portal, _ = start_portal("127.0.0.1", web_port(), api_port())
+    # The desk posts ID copies straight to the bucket (the emulator): the portal's policy allows it.
+    portal, _ = start_portal("127.0.0.1", web_port(), api_port(), upload_origin=emulator_url())
     portal_url = f"http://127.0.0.1:{portal.server_address[1]}"
 
     from app import deliver_notifications

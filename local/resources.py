@@ -3,6 +3,7 @@ sandbox account) from the same definitions the code uses."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -41,6 +42,30 @@ def create_identities(settings: Settings, ses: Any, sns: Any) -> None:
     sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional", "DefaultSenderID": settings.sms_sender_id})
 
 
+def create_id_copies_bucket(settings: Settings, s3: Any, region: str) -> str:
+    """The private bucket of ID-document copies (infra/ adds KMS, TLS-only, lifecycle),
+    versioned as in AWS; the officer's browser posts to it, so it answers CORS."""
+    bucket = settings.id_copies_bucket
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket, **location)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedMethods": ["POST", "GET"],
+                    "AllowedOrigins": ["*"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
+    return str(bucket)
+
+
 def create_all(settings: Settings, session: Any) -> dict[str, Any]:
     import os
 
@@ -49,4 +74,5 @@ def create_all(settings: Settings, session: Any) -> dict[str, Any]:
     create_identities(settings, session.client("ses"), session.client("sns"))
     topic = os.environ.get("BHXH_SES_FEEDBACK_TOPIC", f"bhxh-{settings.stage}-ses-feedback")
     feedback = session.client("sns").create_topic(Name=topic)["TopicArn"]
-    return {"tables": tables, **queues, "ses_feedback_topic": feedback}
+    bucket = create_id_copies_bucket(settings, session.client("s3", region_name=settings.region), settings.region)
+    return {"tables": tables, **queues, "ses_feedback_topic": feedback, "id_copies_bucket": bucket}

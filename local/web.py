@@ -50,8 +50,14 @@ TYPES = {
 }
 
 
-def security_headers() -> dict[str, str]:
+def security_headers(upload_origin: str | None = None) -> dict[str, str]:
+    """The portal's headers; ``upload_origin``: where the desk's browser posts ID copies
+    (the bucket's endpoint: here the emulator), added to the policy's ``connect-src``,
+    as infra/ adds the bucket's."""
     headers: dict[str, str] = json.loads(SECURITY_HEADERS_FILE.read_text(encoding="utf-8"))
+    if upload_origin:
+        policy = headers["Content-Security-Policy"]
+        headers["Content-Security-Policy"] = policy.replace("connect-src 'self'", f"connect-src 'self' {upload_origin}")
     return headers
 
 
@@ -182,19 +188,21 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-def make_server(host: str, port: int, api_port: int) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, api_port: int, upload_origin: str | None = None) -> ThreadingHTTPServer:
     handler = type(
         "BoundPortalHandler",
         (PortalHandler,),
-        {"api_port": api_port, "headers_to_send": security_headers()},
+        {"api_port": api_port, "headers_to_send": security_headers(upload_origin)},
     )
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
 
-def start(host: str, port: int, api_port: int) -> tuple[ThreadingHTTPServer, threading.Thread]:
-    server = make_server(host, port, api_port)
+def start(
+    host: str, port: int, api_port: int, upload_origin: str | None = None
+) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    server = make_server(host, port, api_port, upload_origin)
     thread = threading.Thread(target=server.serve_forever, name="portal", daemon=True)
     thread.start()
     return server, thread

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -39,6 +39,7 @@ from chalicelib.domain.campaign import (
 from chalicelib.domain.decision import DecidedOnArrival, Decision
 from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
 from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
+from chalicelib.domain.id_copy import IdCopy, IdCopyUpload, PresignedUpload, StoredObject
 from chalicelib.domain.notification import (
     PERMANENT_FAILURE,
     QUEUED,
@@ -46,6 +47,7 @@ from chalicelib.domain.notification import (
     SENT,
     SUPPRESSED,
     TEMPORARY_FAILURE,
+    Attachment,
     AuditEvent,
     LedgerEntry,
     Notification,
@@ -226,10 +228,26 @@ class FakeDeclarationStore:
             held = self.guards.get(f"signed#{replay_key}")
             return self.items.get(held.owner) if held is not None else None
 
-    def record_refusal(self, event: AuditEvent) -> None:
+    def record_event(self, event: AuditEvent) -> None:
         with self._lock:
             if not any(e.subject == event.subject and e.event_id == event.event_id for e in self.audit):
                 self.audit.append(event)
+
+    def ask_id_copy_upload(self, before: Declaration, upload: IdCopyUpload) -> None:
+        with self._lock:
+            current = self.items.get(before.id)
+            if current is None or current.status != RECEIVED:
+                raise ConcurrentChangeError()
+            self.items[before.id] = replace(current, id_copy_upload=upload)
+
+    def attach_id_copy(self, before: Declaration, copy: IdCopy, audit: list[AuditEvent]) -> None:
+        with self._lock:
+            current = self.items.get(before.id)
+            pending = current.id_copy_upload if current is not None else None
+            if current is None or current.status != RECEIVED or pending is None or pending.key != copy.key:
+                raise ConcurrentChangeError()
+            self.items[before.id] = replace(current, id_copy=copy, id_copy_upload=None)
+            self.audit.extend(audit)
 
     def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
         found = [
@@ -371,9 +389,61 @@ class FakeOutbox:
 
 
 @dataclass
+class _StoredCopy:
+    body: bytes
+    content_type: str
+    at: datetime
+    version: str
+
+
+class FakeIdCopyStorage:
+    """Objects in memory. Like the emulator, it takes any POST (``put``): the service's
+    own checks are what a test of a bad upload exercises."""
+
+    URL = "https://id-copies.example.invalid/"
+
+    def __init__(self) -> None:
+        self.objects: dict[str, _StoredCopy] = {}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # FakeDeps gives its own
+        self.forms: list[tuple[str, str, int, timedelta]] = []
+        self.links: list[tuple[str, str, timedelta]] = []
+        self.labels: dict[str, str] = {}
+        self._versions = itertools.count(1)
+
+    def upload_form(self, key: str, content_type: str, max_bytes: int, expires_in: timedelta) -> PresignedUpload:
+        self.forms.append((key, content_type, max_bytes, expires_in))
+        fields = {"key": key, "Content-Type": content_type, "policy": "fake"}
+        return PresignedUpload(self.URL, fields, self.clock() + expires_in)
+
+    def put(self, key: str, body: bytes, content_type: str, at: datetime) -> None:
+        """What a POST of the presigned form stores (a test's upload)."""
+        self.objects[key] = _StoredCopy(body, content_type, at, str(next(self._versions)))
+
+    def fetch(self, key: str, max_bytes: int) -> StoredObject | None:
+        found = self.objects.get(key)
+        if found is None:
+            return None
+        body = found.body if len(found.body) <= max_bytes else b""
+        return StoredObject(len(found.body), found.at, found.content_type, body, found.version)
+
+    def label(self, key: str, retention: str) -> None:
+        self.labels[key] = retention
+
+    def delete(self, key: str, version: str | None) -> None:
+        found = self.objects.get(key)
+        if found is not None and version in (None, found.version):
+            del self.objects[key]
+
+    def download_url(self, key: str, filename: str, expires_in: timedelta) -> str:
+        self.links.append((key, filename, expires_in))
+        return f"{self.URL}{key}?download={filename}"
+
+
+@dataclass
 class FakeSender:
     sms: list[tuple[str, str]] = field(default_factory=list)
     emails: list[tuple[str, str, str, str]] = field(default_factory=list)
+    attachments: list[list[Attachment]] = field(default_factory=list)  # per email, in order
     failures: list[Exception] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
@@ -386,9 +456,10 @@ class FakeSender:
         self.sms.append((phone, text))
         return f"sms-{next(self._ids)}"
 
-    def send_email(self, to: str, subject: str, text: str, html: str) -> str:
+    def send_email(self, to: str, subject: str, text: str, html: str, attachments: Sequence[Attachment] = ()) -> str:
         self._maybe_fail()
         self.emails.append((to, subject, text, html))
+        self.attachments.append(list(attachments))
         return f"email-{next(self._ids)}"
 
 
@@ -724,6 +795,7 @@ class FakeDeps:
     stats: FakeServiceStats = field(default_factory=FakeServiceStats)
     settings: Settings = field(default_factory=load_settings)
     rate_limits: FakeRateLimiter = field(default_factory=FakeRateLimiter)
+    id_copies: FakeIdCopyStorage = field(default_factory=FakeIdCopyStorage)
 
     def run_queued_tasks(self) -> int:
         """What the notice worker does with the tasks requests queued (recovery, alerts)."""
@@ -735,6 +807,7 @@ class FakeDeps:
         return len(tasks)
 
     def __post_init__(self) -> None:
+        self.id_copies.clock = self.clock
         self.accounts = FakeAccountStore(self.outbox, self.outbox.audit)
         self.declarations.accounts = self.accounts
         self.declarations.outbox = self.outbox

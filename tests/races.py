@@ -31,9 +31,12 @@ def race(count: int, action: Callable[[int], T]) -> list[T | str]:
 
 
 def racing_decisions(container: Any, declaration_id: str, officer: Any, count: int) -> list[str]:
-    """``count`` officers approve (odd) or reject (even) one declaration at once."""
+    """``count`` officers approve (odd) or reject (even) one declaration at once (its ID copy attached first)."""
     from chalicelib.services.approve_declaration import approve_declaration
     from chalicelib.services.reject_declaration import reject_declaration
+    from tests.id_copies import attach_copy
+
+    attach_copy(container, declaration_id, officer)
 
     def decide(index: int) -> str:
         if index % 2:

@@ -21,6 +21,7 @@ def audit_model(event: AuditEvent) -> AuditModel:
         office_code=event.office_code,
         trace_id=event.trace_id,
         reason=event.reason,
+        detail=dict(event.detail) if event.detail else None,
         at=event.at.astimezone(UTC),
     )
 

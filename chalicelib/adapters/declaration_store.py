@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain.account import Account
 from ..domain.decision import DecidedOnArrival, Decision
@@ -21,6 +21,7 @@ from ..domain.declaration import (
 )
 from ..domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
 from ..domain.form01 import Form01
+from ..domain.id_copy import IdCopy, IdCopyUpload
 from ..domain.notification import AuditEvent, Notification
 from ..domain.service_report import status_tally
 from .account_store import account_model
@@ -69,6 +70,8 @@ def to_model(declaration: Declaration, shards: int) -> DeclarationModel:
         note=declaration.note,
         registry=dict(declaration.registry) if declaration.registry is not None else None,
         signature=dict(declaration.signature) if declaration.signature is not None else None,
+        id_copy=declaration.id_copy.to_dict() if declaration.id_copy else None,
+        id_copy_upload=declaration.id_copy_upload.to_dict() if declaration.id_copy_upload else None,
     )
 
 
@@ -104,6 +107,8 @@ def from_model(item: DeclarationModel) -> Declaration:
         note=item.note,
         registry=_raw_map(item.registry),
         signature=_raw_map(item.signature),
+        id_copy=IdCopy.from_dict(copy) if (copy := _raw_map(item.id_copy)) else None,
+        id_copy_upload=IdCopyUpload.from_dict(upload) if (upload := _raw_map(item.id_copy_upload)) else None,
     )
 
 
@@ -332,13 +337,38 @@ class DynamoDeclarationStore:
         owner = self._replay_owner(replay_key)
         return self.get(owner) if owner is not None else None
 
-    def record_refusal(self, event: AuditEvent) -> None:
+    def record_event(self, event: AuditEvent) -> None:
         try:
             audit_model(event).save(condition=AuditModel.event_id.does_not_exist())
         except PutError as error:
             if not _condition_failed(error):
                 raise
             # The same refusal recorded already (a retried request): nothing to add.
+
+    def ask_id_copy_upload(self, before: Declaration, upload: IdCopyUpload) -> None:
+        try:
+            DeclarationModel(before.id).update(
+                actions=[DeclarationModel.id_copy_upload.set(upload.to_dict())],
+                condition=DeclarationModel.status == RECEIVED,
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                raise ConcurrentChangeError() from error
+            raise
+
+    def attach_id_copy(self, before: Declaration, copy: IdCopy, audit: list[AuditEvent]) -> None:
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "declaration",
+            DeclarationModel(before.id),
+            actions=[DeclarationModel.id_copy.set(copy.to_dict()), DeclarationModel.id_copy_upload.remove()],
+            condition=(DeclarationModel.status == RECEIVED) & (DeclarationModel.id_copy_upload["key"] == copy.key),
+        )
+        save_audit(tx, audit)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise ConcurrentChangeError() from cancelled
 
     def awaiting_decision(self, office_code: str, due_until: date) -> list[Declaration]:
         items = DeclarationModel.by_office_due.query(
@@ -358,12 +388,14 @@ class DynamoDeclarationStore:
                 at=item.at,
                 office_code=item.office_code,
                 trace_id=item.trace_id,
+                reason=item.reason,
+                detail=_raw_map(item.detail),
             )
             for item in AuditModel.query(declaration_id)
         ]
 
 
-def _condition_failed(error: PutError) -> bool:
+def _condition_failed(error: PutError | UpdateError) -> bool:
     cause = getattr(error, "cause_response_code", None)
     return cause == "ConditionalCheckFailedException"
 

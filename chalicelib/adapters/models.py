@@ -115,6 +115,8 @@ class DeclarationModel(Model):
     note = UnicodeAttribute(null=True)
     registry = MapAttribute[str, Any](null=True)
     signature = MapAttribute[str, Any](null=True)  # signed channel: the certificate that signed
+    id_copy = MapAttribute[str, Any](null=True)  # office and paper: the checked copy of the ID document
+    id_copy_upload = MapAttribute[str, Any](null=True)  # an upload asked for, not yet checked
 
     by_code = ByCodeIndex()
     by_id_number = ByIdNumberIndex()
@@ -169,6 +171,7 @@ class NotificationModel(Model):
     error = UnicodeAttribute(null=True)
     day = UnicodeAttribute()
     secret = UnicodeAttribute(null=True)  # erased once sent
+    attachment = UnicodeAttribute(null=True)  # a document rendered at send time (form01#<declaration id>)
     latency_seconds = NumberAttribute(null=True)  # decision to provider acceptance (the 15-minute SLA)
 
     by_day = NotificationsByDayIndex()
@@ -189,6 +192,7 @@ class AuditModel(Model):
     office_code = UnicodeAttribute(null=True)
     trace_id = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)  # a refusal's problem code
+    detail = MapAttribute[str, Any](null=True)  # what an event recorded besides a status (an ID copy's digest)
     at = UTCDateTimeAttribute()
 
 

@@ -58,6 +58,7 @@ def notification_model(notice: Notification) -> NotificationModel:
         created_at=notice.created_at.astimezone(UTC),
         day=notice.created_at.astimezone(UTC).date().isoformat(),
         secret=notice.secret,
+        attachment=notice.attachment,
     )
 
 
@@ -82,6 +83,7 @@ def notification_from_model(item: NotificationModel) -> Notification:
         status=item.status,
         secret=item.secret,
         attempts=int(item.attempts or 0),
+        attachment=item.attachment,
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..domain.notification import Attachment
 from ..services.ports.notices import PermanentSendError, TemporarySendError
 
 _TEMPORARY_CODES = {
@@ -53,7 +55,9 @@ class AwsSender:
             raise _classify(error) from error
         return str(response["MessageId"])
 
-    def send_email(self, to: str, subject: str, text: str, html: str) -> str:
+    def send_email(self, to: str, subject: str, text: str, html: str, attachments: Sequence[Attachment] = ()) -> str:
+        if attachments:
+            return self._send_raw(to, subject, text, html, attachments)
         kwargs: dict[str, Any] = {
             "Source": self._from,
             "Destination": {"ToAddresses": [to]},
@@ -66,6 +70,32 @@ class AwsSender:
             kwargs["ConfigurationSetName"] = self._configuration_set
         try:
             response = self._ses.send_email(**kwargs)
+        except (ClientError, BotoCoreError) as error:
+            raise _classify(error) from error
+        return str(response["MessageId"])
+
+    def _send_raw(self, to: str, subject: str, text: str, html: str, attachments: Sequence[Attachment]) -> str:
+        """A MIME message (the standard library's ``email``): text and HTML, then the files."""
+        from email.message import EmailMessage
+
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self._from
+        message["To"] = to
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        for attachment in attachments:
+            main, _, sub = attachment.content_type.partition("/")
+            message.add_attachment(attachment.content, maintype=main, subtype=sub, filename=attachment.filename)
+        kwargs: dict[str, Any] = {
+            "Source": self._from,
+            "Destinations": [to],
+            "RawMessage": {"Data": message.as_bytes()},
+        }
+        if self._configuration_set:
+            kwargs["ConfigurationSetName"] = self._configuration_set
+        try:
+            response = self._ses.send_raw_email(**kwargs)
         except (ClientError, BotoCoreError) as error:
             raise _classify(error) from error
         return str(response["MessageId"])

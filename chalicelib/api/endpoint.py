@@ -34,16 +34,19 @@ ViewResult = tuple[int, Any]
 
 @dataclass(frozen=True)
 class Download:
-    """A view's body that is not JSON (a CSV report): sent as it is."""
+    """A view's body that is not JSON (a CSV report, a PDF): sent as it is. Bytes go out
+    as a binary type of the app's (``app.api.binary_types``)."""
 
-    text: str
+    text: str | bytes
     content_type: str
     filename: str | None = None
+    inline: bool = False  # shown by the browser (a PDF) rather than saved
 
     def headers(self) -> dict[str, str]:
         headers = {"Content-Type": self.content_type, "Cache-Control": "no-store"}
         if self.filename:
-            headers["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+            disposition = "inline" if self.inline else "attachment"
+            headers["Content-Disposition"] = f'{disposition}; filename="{self.filename}"'
         return headers
 
 

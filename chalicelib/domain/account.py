@@ -156,6 +156,7 @@ DESK_READ_ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/declarations/lookup": ("POST",),
     "/v1/declarations/overdue": ("GET",),
     "/v1/declarations/*/history": ("GET",),
+    "/v1/declarations/*/id-copy": ("GET",),
 }
 DESK_ROUTES: dict[str, tuple[str, ...]] = {
     **DESK_READ_ROUTES,
@@ -163,6 +164,8 @@ DESK_ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/declarations/*/receive": ("POST",),
     "/v1/declarations/*/approve": ("POST",),
     "/v1/declarations/*/reject": ("POST",),
+    "/v1/declarations/*/id-copy": ("GET", "POST"),
+    "/v1/declarations/*/id-copy/check": ("POST",),
     "/v1/accounts/*/reissue": ("POST",),
 }
 REPORT_ROUTES: dict[str, tuple[str, ...]] = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from .form01 import Form01
+from .id_copy import IdCopy, IdCopyUpload
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps no daylight saving time
 OFFICE_WINDOW = timedelta(days=10)
@@ -68,6 +69,9 @@ class Declaration:
     registry: dict[str, str] | None = field(default=None, compare=False)
     # Signed channel: the certificate that signed it (sha256, serial, issuer, not_after).
     signature: dict[str, str] | None = field(default=None, compare=False)
+    # Office and paper dossiers: the checked copy of the ID document, and an upload asked for.
+    id_copy: IdCopy | None = field(default=None, compare=False)
+    id_copy_upload: IdCopyUpload | None = field(default=None, compare=False)
 
     @property
     def office_code(self) -> str:
@@ -84,6 +88,12 @@ class Declaration:
 
     def effective_status(self, now: datetime) -> str:
         return EXPIRED if self.is_expired(now) else self.status
+
+    @property
+    def keeps_id_copy(self) -> bool:
+        """Dossiers whose ID document an officer checked at the counter keep a copy of
+        it with the form; a signed declaration's identity is its certificate."""
+        return self.channel in (CHANNEL_OFFICE, CHANNEL_PAPER)
 
     def with_status(self, status: str) -> Declaration:
         return replace(self, status=status)
@@ -205,12 +215,21 @@ def counter_code_guard(code: str) -> GuardKey:
 
 # Audit events sort by time, then by their place in the lifecycle, so two
 # changes within the same second still read in order.
-_LIFECYCLE_RANK = {AWAITING_OFFICE: 1, RECEIVED: 2, APPROVED: 3, REJECTED: 3, EXPIRED: 3, CANCELLED: 4}
+# The ID copy, kept while received, reads after the receipt and before the decision ("2#" < "2a#" < "3#").
+_LIFECYCLE_RANK = {
+    AWAITING_OFFICE: "1",
+    RECEIVED: "2",
+    "id_copy_attached": "2a",
+    APPROVED: "3",
+    REJECTED: "3",
+    EXPIRED: "3",
+    CANCELLED: "4",
+}
 
 
 def audit_event_id(at: datetime, to_status: str) -> str:
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return f"{stamp}#{_LIFECYCLE_RANK.get(to_status, 9)}#{to_status}"
+    return f"{stamp}#{_LIFECYCLE_RANK.get(to_status, '9')}#{to_status}"
 
 
 def contact_is_verified(declaration: Declaration) -> bool:

@@ -272,6 +272,61 @@ class OutOfScopeError(DomainError):
     status = 403
 
 
+# --- the ID-document copy kept with the dossier ------------------------------------------------
+
+
+class IdCopyMissingError(DomainError):
+    """An ``office`` or ``paper`` dossier is approved only with a checked copy of the ID document."""
+
+    code = "id_copy_missing"
+    status = 409
+
+
+class IdCopyNotNeededError(DomainError):
+    """A signed declaration's identity is its certificate: it keeps no copy."""
+
+    code = "id_copy_not_needed"
+    status = 409
+
+
+class IdCopyTypeNotAllowedError(DomainError):
+    code = "id_copy_type_not_allowed"
+    status = 415
+
+
+class IdCopyNotUploadedError(DomainError):
+    """No upload was asked for, or nothing arrived at the key it gave."""
+
+    code = "id_copy_not_uploaded"
+    status = 409
+
+
+class IdCopyUploadExpiredError(DomainError):
+    code = "id_copy_upload_expired"
+    status = 409
+
+
+class IdCopyEmptyError(DomainError):
+    code = "id_copy_empty"
+    status = 422
+
+
+class IdCopyTooLargeError(DomainError):
+    code = "id_copy_too_large"
+    status = 422
+
+
+class IdCopyTypeMismatchError(DomainError):
+    """The bytes are not the type the upload declared (a PNG named ``.jpg``), or none allowed."""
+
+    code = "id_copy_type_mismatch"
+    status = 422
+
+
+class IdCopyNotFoundError(NotFoundError):
+    code = "id_copy_not_found"
+
+
 # --- outcomes of writes: not the caller's fault, so not ``DomainError``s ---------------------
 
 

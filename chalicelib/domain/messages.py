@@ -72,6 +72,36 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Hồ sơ chưa được tiếp nhận: cần kiểm tra giấy tờ tùy thân trước khi quyết định",
         "The dossier has not been received: check the ID document before deciding",
     ),
+    "id_copy_missing": (
+        "Chưa có bản sao giấy tờ tùy thân đã kiểm tra: tải lên bản chụp CMND/CCCD/Hộ chiếu trước khi phê duyệt",
+        "No checked copy of the ID document: upload the scan of the ID document before approving",
+    ),
+    "id_copy_not_needed": (
+        "Tờ khai ký số không cần lưu bản sao giấy tờ tùy thân",
+        "A digitally signed declaration keeps no copy of the ID document",
+    ),
+    "id_copy_type_not_allowed": (
+        "Chỉ nhận bản chụp JPEG, PNG hoặc PDF",
+        "Only JPEG, PNG or PDF copies are accepted",
+    ),
+    "id_copy_not_uploaded": (
+        "Chưa nhận được tệp: hãy xin đường dẫn tải lên và tải tệp lên trước",
+        "No file has arrived: ask for an upload and upload the file first",
+    ),
+    "id_copy_upload_expired": (
+        "Đường dẫn tải lên đã hết hạn; tệp đã bị xóa, vui lòng tải lên lại",
+        "The upload link had expired; the file was deleted, please upload again",
+    ),
+    "id_copy_empty": ("Tệp tải lên rỗng; tệp đã bị xóa", "The uploaded file is empty; it was deleted"),
+    "id_copy_too_large": (
+        "Tệp tải lên lớn hơn 5 MiB; tệp đã bị xóa",
+        "The uploaded file is larger than 5 MiB; it was deleted",
+    ),
+    "id_copy_type_mismatch": (
+        "Nội dung tệp không đúng loại đã khai (JPEG, PNG hoặc PDF); tệp đã bị xóa",
+        "The file's content is not the type declared (JPEG, PNG or PDF); it was deleted",
+    ),
+    "id_copy_not_found": ("Hồ sơ chưa có bản sao giấy tờ tùy thân", "The dossier has no copy of the ID document"),
     "registry_mismatch": (
         "Thông tin kê khai khác với dữ liệu BHXH; chưa thể phê duyệt",
         "The declaration differs from BHXH's records; it cannot be approved yet",

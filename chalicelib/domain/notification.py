@@ -45,12 +45,26 @@ class Notification:
     status: str = QUEUED
     secret: str | None = None
     attempts: int = field(default=0, compare=False)  # tries so far, this one included once claimed
+    # A document rendered when the notice is sent (never stored in the ledger): ``form01#<declaration id>``.
+    attachment: str | None = None
 
     def rendered(self) -> tuple[str, str]:
         """Text and HTML as sent: the secret put back in place of its mark."""
         if not self.secret:
             return self.text, self.html
         return self.text.replace(SECRET_MARK, self.secret), self.html.replace(SECRET_MARK, self.secret)
+
+
+FORM01_ATTACHMENT = "form01#"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (Form 01 as a PDF)."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,7 @@ class AuditEvent:
     office_code: str | None = None
     trace_id: str | None = None
     reason: str | None = None  # why, when the change is a refusal (a problem code)
+    detail: dict[str, str] | None = None  # what else the event recorded (an ID copy's key, size, type, digest)
 
 
 def retry_delay(attempts: int, *, base: int, cap: int, jitter: float) -> int:

@@ -141,10 +141,34 @@ def office_cancelled_email(full_name: str, code: str) -> Email:
 # account, if any), never to what an anonymous declaration gave.
 
 
-def declared_in_your_name_sms(code: str) -> Sms:
+def declared_in_your_name_sms(code: str, expires_on: date) -> Sms:
+    """The code and the deadline; what to do if it was the person, and if it was not."""
     return _sms(
-        f"BHXH VN: Co to khai DK giao dich dien tu ma {code} vua nop voi ma so BHXH/CCCD cua ban. "
-        f"Neu khong phai ban, goi ngay {HOTLINE_SMS}"
+        f"BHXH VN: To khai DK GDDT ma {code} vua nop voi ma so BHXH/CCCD cua ban. In, ky, mang CCCD den BHXH "
+        f"truoc {_vn_date(expires_on)}. Neu khong phai ban, goi ngay {HOTLINE_SMS}"
+    )
+
+
+def office_confirmation_email(full_name: str, code: str, deadline: str, office_name: str, office_address: str) -> Email:
+    """To the address the declaration gave, once its phone proved to be the registry's: the
+    printable Form 01 is attached (``Notification.attachment``)."""
+    return _email(
+        f"BHXH Việt Nam: tờ khai {code} – in, ký và mang đến {office_name} trước {deadline}",
+        [
+            f"Kính gửi {full_name},",
+            f"Tờ khai đăng ký sử dụng phương thức giao dịch điện tử (Mẫu số 01) mã {code} đã được ghi nhận.",
+            f"Việc cần làm: in tờ khai đính kèm (tệp PDF), ký và ghi rõ họ tên, rồi mang cùng CMND/CCCD/Hộ chiếu "
+            f"đến {office_name}, {office_address} trước {deadline}. Quá hạn, tờ khai tự động bị hủy.",
+            f"Tại quầy, cán bộ quét mã QR trên tờ khai. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            f"Your e-transaction registration (Form 01) with code {code} is recorded.",
+            f"What to do: print the attached form (PDF), sign it and write your full name, then bring it with your "
+            f"ID card or passport to {unaccent(office_name)}, {unaccent(office_address)} before {deadline}. "
+            "After that date the declaration is cancelled automatically.",
+            f"At the counter the officer scans the QR code on the form. Hotline: {HOTLINE}.",
+        ],
     )
 
 

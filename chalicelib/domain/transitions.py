@@ -26,6 +26,7 @@ from .errors import (
 RECEIVE = "receive"
 APPROVE = "approve"
 REJECT = "reject"
+ATTACH_ID_COPY = "attach_id_copy"  # a copy of the ID document, kept with a received dossier
 
 
 def check(declaration: Declaration, action: str, now: datetime, office_code: str | None) -> None:

@@ -76,6 +76,21 @@ def declaration_status(call: Call, declaration_id: str) -> ViewResult:
     return 200, body
 
 
+@routes.route("/v1/declarations/{declaration_id}/form01.pdf")
+def form01_pdf(call: Call, declaration_id: str) -> ViewResult:
+    """Form 01 to print and sign: for the declarant (their ID number in ``X-Id-Number``, or
+    ``?id_number=`` for a plain link), or for an officer (``Authorization: Bearer``)."""
+    from ..api.endpoint import Download
+    from ..services.printable_form import printable_form01
+
+    deps = container()
+    id_number = call.headers.get(ID_NUMBER_HEADER) or call.query.get("id_number")
+    rendered = printable_form01(
+        deps, declaration_id, id_number=id_number, authorization=call.headers.get("authorization"), now=deps.clock()
+    )
+    return 200, Download(rendered.content, "application/pdf", rendered.filename, inline=True)
+
+
 @routes.route(
     "/v1/declarations/signed",
     methods=["POST"],

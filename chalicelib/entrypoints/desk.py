@@ -94,6 +94,43 @@ def reject(call: Call, declaration_id: str) -> ViewResult:
     return 200, {**summary(rejected, now), "reasons": list(rejected.reasons), "note": rejected.note}
 
 
+@routes.route("/v1/declarations/{declaration_id}/id-copy", methods=["POST"], signed_in=True)
+def ask_id_copy_upload(call: Call, declaration_id: str) -> ViewResult:
+    """A presigned POST for the scan of the ID document shown at the counter."""
+    from ..domain.id_copy import MAX_BYTES
+    from ..services.id_copy import ask_upload
+
+    deps = container()
+    upload, form = ask_upload(deps, declaration_id, call.json(), officer_of(call), deps.clock())
+    return 201, {
+        "upload": {"url": form.url, "fields": form.fields},
+        "content_type": upload.content_type,
+        "max_bytes": MAX_BYTES,
+        "expires_at": upload.expires_at.isoformat(),
+    }
+
+
+@routes.route("/v1/declarations/{declaration_id}/id-copy/check", methods=["POST"], signed_in=True)
+def check_id_copy(call: Call, declaration_id: str) -> ViewResult:
+    """Check the uploaded file and record it with the dossier (no body is read)."""
+    from ..services.id_copy import check_upload
+
+    deps = container()
+    copy = check_upload(deps, declaration_id, officer_of(call), deps.clock(), trace_id=call.correlation_id)
+    metrics.add_metric(name="IdCopiesChecked", unit=MetricUnit.Count, value=1)
+    return 200, copy.summary()
+
+
+@routes.route("/v1/declarations/{declaration_id}/id-copy", signed_in=True)
+def read_id_copy(call: Call, declaration_id: str) -> ViewResult:
+    """A short-lived link to the copy kept with the dossier; every read is audited."""
+    from ..services.id_copy import read_copy
+
+    deps = container()
+    link = read_copy(deps, declaration_id, officer_of(call), deps.clock(), trace_id=call.correlation_id)
+    return 200, {"url": link.url, "expires_at": link.expires_at.isoformat(), **link.copy.summary()}
+
+
 @routes.route("/v1/declarations/overdue", signed_in=True)
 def overdue(call: Call) -> ViewResult:
     from ..services.lookup_declarations import summary

@@ -21,16 +21,17 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import templates
-from ..domain.declaration import Declaration, vn_today
+from ..domain.declaration import Declaration, expiry_day, vn_today
 from ..domain.form01 import Form01
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import Notification, notices_for
+from ..domain.notification import EMAIL, FORM01_ATTACHMENT, Notification, notices_for
 from ..domain.participant import Participant
 from .deps import Deps
 
 DECLARATION_ALERT = "declaration_alert"  # the task an anonymous submission queues
 DECLARED_IN_YOUR_NAME = "declared_in_your_name"
 DECLARED_WITH_ACCOUNT = "declared_with_account"
+OFFICE_CONFIRMATION = "office_confirmation"  # the declarant's own address, Form 01 attached
 
 
 def named_people(deps: Deps, form: Form01, by_code: Participant | None) -> list[Participant]:
@@ -55,10 +56,49 @@ def alert_notices(deps: Deps, person: Participant, declaration: Declaration, now
     else:
         code = format_counter_code(declaration.code)
         kind = DECLARED_IN_YOUR_NAME
-        sms = templates.declared_in_your_name_sms(code)
+        expires_on = expiry_day(declaration.expires_at) if declaration.expires_at else vn_today(now)
+        sms = templates.declared_in_your_name_sms(code, expires_on)
         mail = templates.declared_in_your_name_email(person.full_name, code)
     found = notices_for(source=source, kind=kind, phone=person.phone, email=email, sms=sms, mail=mail, now=now)
+    if account is None:
+        found += confirmation_with_form(deps, person, declaration, now)
     return [notice for notice in found if notice.recipient]
+
+
+def confirmation_with_form(
+    deps: Deps, person: Participant, declaration: Declaration, now: datetime
+) -> list[Notification]:
+    """The printable Form 01, by email to the address the declaration gave, with what to do and by
+    when; only when the declaration's phone is the one the registry holds for the person (the rule
+    of the reminders), at most one a person and day, like the alerts: an address typed by anyone
+    cannot be made to receive more."""
+    form = declaration.form
+    if not form.email or form.phone != person.phone or declaration.expires_at is None:
+        return []
+    from ..documents.form01_pdf import vn_datetime
+
+    office = deps.offices.get(form.office_code)
+    mail = templates.office_confirmation_email(
+        form.full_name,
+        format_counter_code(declaration.code),
+        vn_datetime(declaration.expires_at),
+        office.name if office else form.office_code,
+        office.address if office else "",
+    )
+    source = f"confirmed#{person.bhxh_code}#{vn_today(now).isoformat()}"
+    notice = Notification(
+        f"{source}#{OFFICE_CONFIRMATION}#email",
+        OFFICE_CONFIRMATION,
+        EMAIL,
+        form.email,
+        mail.text,
+        source,
+        now,
+        subject=mail.subject,
+        html=mail.html,
+        attachment=f"{FORM01_ATTACHMENT}{declaration.id}",
+    )
+    return [notice]
 
 
 def alert_named_people(deps: Deps, people: list[Participant], declaration: Declaration, now: datetime) -> int:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from ..domain.decision import Decision
 from ..domain.declaration import APPROVED, Declaration, audit_event_id
-from ..domain.errors import ConcurrentChangeError, RegistryMismatchError
+from ..domain.errors import ConcurrentChangeError, IdCopyMissingError, RegistryMismatchError
 from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
 from ..domain.transitions import APPROVE, check
@@ -26,6 +26,8 @@ def approve_declaration(
     office = officer.require_office()
     declaration = load(deps, declaration_id)
     check(declaration, APPROVE, now, office)
+    if declaration.keeps_id_copy and declaration.id_copy is None:
+        raise IdCopyMissingError()
     form = declaration.form
     participant = deps.registry.get(form.bhxh_code)
     differences = registry_differences(form, asdict(participant) if participant else None)

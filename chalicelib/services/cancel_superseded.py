@@ -31,6 +31,7 @@ from ..domain.declaration import (
 from ..domain.errors import ConcurrentChangeError
 from ..domain.notification import AuditEvent
 from .deps import Deps
+from .id_copy import discard_copy
 
 SUPERSEDED_CANCELLATION = "cancel_superseded"  # the task an approval queues
 MAX_BY_CODE = 100  # declarations read by social-insurance code (the ID number lookup reads 20)
@@ -81,6 +82,7 @@ def cancel_superseded(
             deps.declarations.cancel(other, after, [audit], now=now)
         except ConcurrentChangeError:
             continue  # received, decided or lapsed meanwhile: its new status stands
+        discard_copy(deps, after)
         cancelled.append(after)
     return cancelled
 

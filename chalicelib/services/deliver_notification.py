@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..domain.notification import EMAIL, LIMIT_EXEMPT_KINDS, SMS, retry_delay
+from ..domain.notification import (
+    EMAIL,
+    FORM01_ATTACHMENT,
+    LIMIT_EXEMPT_KINDS,
+    SMS,
+    Attachment,
+    Notification,
+    retry_delay,
+)
 from ..domain.service_report import notice_tally
 from ..services.ports.notices import PermanentSendError, TemporarySendError
 from .deps import Deps
@@ -49,6 +57,20 @@ class BatchResult:
     dead_lettered: int = 0
 
 
+def attachments(deps: Deps, notice: Notification) -> list[Attachment]:
+    """The documents a notice carries, rendered now (the same bytes as any other print of them):
+    Form 01 of an online declaration. None when the declaration is gone (the text stands alone)."""
+    if not (notice.attachment or "").startswith(FORM01_ATTACHMENT):
+        return []
+    declaration = deps.declarations.get(str(notice.attachment)[len(FORM01_ATTACHMENT) :])
+    if declaration is None:
+        return []
+    from ..documents.form01_pdf import render_form01
+
+    rendered = render_form01(declaration, deps.offices.get(declaration.form.office_code))
+    return [Attachment(rendered.filename, "application/pdf", rendered.content)]
+
+
 def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Delivery:
     """Raises ``TemporarySendError`` (carrying the attempt count) so the queue
     delivers the message again."""
@@ -69,7 +91,7 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
         if notice.channel == SMS:
             message_id = deps.sender.send_sms(notice.recipient, text)
         else:
-            message_id = deps.sender.send_email(notice.recipient, notice.subject, text, html)
+            message_id = deps.sender.send_email(notice.recipient, notice.subject, text, html, attachments(deps, notice))
     except PermanentSendError as error:
         deps.outbox.mark_failed(notice.id, permanent=True, error=str(error), now=deps.clock())
         return Delivery("permanent_failure", notice.channel, notice.kind, reason=str(error))

@@ -11,6 +11,7 @@ from ..services.ports.accounts import AccountStore, RateLimiter
 from ..services.ports.campaign import CampaignStore
 from ..services.ports.declarations import DeclarationStore
 from ..services.ports.directory import OfficeDirectory, Registry
+from ..services.ports.id_copies import IdCopyStorage
 from ..services.ports.notices import Outbox, Sender
 from ..services.ports.signatures import SignatureVerifier
 from ..services.ports.stats import ServiceStats
@@ -56,6 +57,9 @@ class Deps(Protocol):
 
     @property
     def stats(self) -> ServiceStats: ...
+
+    @property
+    def id_copies(self) -> IdCopyStorage: ...
 
     @property
     def clock(self) -> Callable[[], datetime]: ...

@@ -34,7 +34,8 @@ def _matches(declaration: Declaration | None, given: bytes) -> bool:
 def get_declaration_status(deps: Deps, declaration_id: str, id_number: str | None, now: datetime) -> Declaration:
     if not id_number or len(declaration_id) > 64 or len(id_number) > 32:
         raise DeclarationNotFoundError()
-    given = "".join(id_number.split()).upper().encode()
+    # Any text, lone surrogates included (a header can carry them): it only has to not match.
+    given = "".join(id_number.split()).upper().encode("utf-8", "surrogatepass")
     code = _counter_code(declaration_id)
     if code is not None:
         # Codes are drawn at random and may repeat over time: the newest of the person's own.

@@ -50,6 +50,8 @@ def summary(declaration: Declaration, now: datetime) -> dict[str, Any]:
         "received_office": declaration.received_office,
         "due_by": declaration.due_by.isoformat() if declaration.due_by else None,
         "registry_differences": [d.to_dict() for d in registry_differences(form, declaration.registry)],
+        # office and paper: the checked copy of the ID document, needed to approve (null: none yet)
+        "id_copy": declaration.id_copy.summary() if declaration.id_copy else None,
     }
 
 

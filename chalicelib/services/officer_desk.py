@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.declaration import Declaration
-from ..domain.errors import ConflictError, DeclarationNotFoundError, DomainError, ForbiddenError
+from ..domain.errors import (
+    ConflictError,
+    DeclarationNotFoundError,
+    DomainError,
+    ForbiddenError,
+    UnauthenticatedError,
+)
 from ..domain.transitions import check
 from .deps import Deps
 
@@ -25,6 +31,20 @@ class Officer:
         if not self.office_code:
             raise ForbiddenError()
         return self.office_code
+
+
+def officer_by_token(deps: Deps, authorization: str | None, now: datetime) -> Officer:
+    """The desk's officer or supervisor behind ``Authorization: Bearer``, on a route that
+    anyone may call (the session authorizer's checks, made by the view itself)."""
+    from ..domain.account import OFFICER, SUPERVISOR
+    from .sign_in import authorize
+
+    session = authorize(deps, authorization, now)
+    if session is None:
+        raise UnauthenticatedError()
+    if session.is_restricted(now) or not {OFFICER, SUPERVISOR} & set(session.roles):
+        raise ForbiddenError()
+    return Officer(session.username, tuple(session.roles), session.office_code, session.province_code)
 
 
 def load(deps: Deps, declaration_id: str) -> Declaration:

@@ -18,6 +18,7 @@ from ..domain.office import Office
 from ..domain.rejection_reasons import MAX_NOTE, REASONS, describe
 from ..domain.transitions import REJECT, check
 from .deps import Deps
+from .id_copy import discard_copy
 from .officer_desk import Officer, explain_lost_race, load
 
 FIELDS = ("reasons", "note")
@@ -116,4 +117,5 @@ def reject_declaration(
     except ConcurrentChangeError as error:
         raise explain_lost_race(deps, declaration_id, REJECT, now, office_code) from error
     deps.outbox.enqueue(notices)
+    discard_copy(deps, rejected)
     return rejected

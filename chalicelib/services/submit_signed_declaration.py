@@ -96,7 +96,7 @@ def submit_signed_declaration(deps: Deps, body: bytes, now: datetime, *, trace_i
     try:
         form, verified = _verified(deps, body, now)
     except DomainError as error:
-        deps.declarations.record_refusal(
+        deps.declarations.record_event(
             AuditEvent(
                 subject=refusal_subject(body),
                 event_id=audit_event_id(now, REFUSED),

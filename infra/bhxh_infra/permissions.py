@@ -64,6 +64,17 @@ SMS_SETTINGS_VIA_SNS = (
     "sms-voice:SetTextMessageSpendLimitOverride",
 )
 CALLED_VIA_SNS = {"StringEquals": {"aws:CalledViaLast": "sns.amazonaws.com"}}
+# ID copies (chalicelib/adapters/id_copies.py): signing a presigned POST needs the signer to hold
+# PutObject and PutObjectTagging (the policy tags the upload); the check reads it, labels it,
+# deletes a refused one (that version); a presigned GET needs GetObject.
+ID_COPY_API = (
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:GetObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+)
+ID_COPY_LABEL = ("s3:PutObjectTagging",)
 KMS_USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -96,6 +107,7 @@ class FunctionAccess:
     send_sms: bool = False
     send_email: bool = False
     trust_store: bool = False  # the trust-store layer (signed channel)
+    id_copies: tuple[str, ...] = ()  # S3 actions on the ID-copy bucket's objects (id-copies/*)
     invoked_asynchronously: bool = False  # EventBridge/SNS: failed events go to the async failure queue
 
 
@@ -142,6 +154,7 @@ ACCESS: dict[str, FunctionAccess] = {
         },
         send_notices=True,
         trust_store=True,
+        id_copies=ID_COPY_API,
     ),
     "session_authorizer": FunctionAccess(
         purpose="API Gateway authorizer: one conditional update that checks and extends the session",
@@ -160,6 +173,7 @@ ACCESS: dict[str, FunctionAccess] = {
         dead_letter_notices=True,
         send_sms=True,
         send_email=True,
+        id_copies=ID_COPY_LABEL,  # a cancelled dossier's copy goes to the 90-day retention rule
     ),
     "ses_feedback": FunctionAccess(
         purpose="SNS subscriber: SES bounces and complaints put addresses on the suppression list",

@@ -60,9 +60,15 @@ class Portal(Construct):
         api: Any,
         api_stage: str,
         removal: RemovalPolicy,
+        upload_origin: str | None = None,
     ) -> None:
+        """``upload_origin``: the ID-copy bucket's endpoint, where the desk posts scans (connect-src)."""
         super().__init__(scope, construct_id)
         headers = security_headers()
+        if upload_origin:
+            policy = headers["Content-Security-Policy"]
+            allowed = f"connect-src 'self' {upload_origin}"
+            headers["Content-Security-Policy"] = policy.replace("connect-src 'self'", allowed)
 
         self.logs = s3.Bucket(
             self,

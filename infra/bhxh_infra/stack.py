@@ -44,6 +44,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -113,6 +114,7 @@ class RegistrationStack(Stack):
 
         self.key = self._data_key(removal)
         self.tables = {name: self._table(spec, removal) for name, spec in self.specs.items()}
+        self.id_copies = self._id_copies_bucket(removal)
         self._queues()
         self._topics()
         self._email()
@@ -137,6 +139,7 @@ class RegistrationStack(Stack):
             api=self.chalice.get_resource("RestAPI"),
             api_stage=API_GATEWAY_STAGE,
             removal=removal,
+            upload_origin=f"https://{self.id_copies.bucket_regional_domain_name}",
         )
         self.monitoring = Monitoring(
             self,
@@ -201,6 +204,64 @@ class RegistrationStack(Stack):
                 )
             )
         return key
+
+    def _id_copies_bucket(self, removal: RemovalPolicy) -> s3.Bucket:
+        """Copies of ID documents kept with office and paper dossiers (personal data, Decree
+        13/2023/NĐ-CP): private, SSE-KMS with the data key, TLS only, versioned, and deleted by
+        the lifecycle rules the objects' ``retention`` tag selects (chalicelib/domain/id_copy.py,
+        docs/operations.md "ID-document copies"). The officer's browser posts to it from the portal."""
+        bucket = s3.Bucket(
+            self,
+            "IdCopies",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST],
+                    allowed_origins=list(self.config.cors_origins),
+                    allowed_headers=["*"],
+                    max_age=600,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="unchecked-uploads",
+                    tag_filters={ID_COPY_RETENTION_TAG: "unchecked"},
+                    expiration=Duration.days(ID_COPY_UNCHECKED_DAYS),
+                ),
+                s3.LifecycleRule(
+                    id="rejected-or-cancelled-dossiers",
+                    tag_filters={ID_COPY_RETENTION_TAG: "rejected"},
+                    expiration=Duration.days(ID_COPY_REJECTED_DAYS),
+                ),
+                s3.LifecycleRule(
+                    id="replaced-versions",
+                    noncurrent_version_expiration=Duration.days(ID_COPY_NONCURRENT_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                ),
+            ],
+            removal_policy=removal,
+        )
+        checkov.skip(
+            bucket,
+            {
+                "CKV_AWS_18": (
+                    "Every read and write goes through the API, which writes an audit event per upload check and "
+                    "per read link; CloudTrail data events can be enabled account-wide (docs/operations.md)."
+                ),
+                "CKV_AWS_144": (
+                    "Personal data stays in one region (Decree 13/2023): no cross-region copy; versioning and the "
+                    "retained stack keep it."
+                ),
+                "CKV2_AWS_62": "Nothing reacts to uploads: the officer's check reads the object.",
+            },
+        )
+        return bucket
 
     def _table(self, spec: app_model.TableSpec, removal: RemovalPolicy) -> dynamodb.Table:
         def attribute(key: tuple[str, str]) -> dynamodb.Attribute:
@@ -558,6 +619,8 @@ class RegistrationStack(Stack):
                 cfn.add_property_override(
                     f"Environment.Variables.{spec.stream_env_var}", self.tables[name].table_stream_arn
                 )
+        # Every function's settings name the bucket (config.py reads them all); only some may touch it.
+        cfn.add_property_override("Environment.Variables.BHXH_ID_COPIES_BUCKET", self.id_copies.bucket_name)
         if function.access.trust_store:
             cfn.add_property_override("Layers", [self.trust_store.layer_version_arn])
         if function.access.invoked_asynchronously:
@@ -652,6 +715,14 @@ class RegistrationStack(Stack):
                         resources=[f"{table.table_arn}/index/{index}" for index in sorted(use.indexes)],
                     )
                 )
+        if access.id_copies:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="IdCopies",
+                    actions=sorted(access.id_copies),
+                    resources=[self.id_copies.arn_for_objects("id-copies/*")],
+                )
+            )
         if access.send_notices:
             statements.append(
                 iam.PolicyStatement(sid="QueueNotices", actions=list(QUEUE_SEND), resources=[self.queue.queue_arn])
@@ -714,7 +785,8 @@ class RegistrationStack(Stack):
             statements.append(
                 iam.PolicyStatement(
                     sid="SendEmail",
-                    actions=["ses:SendEmail"],
+                    # SendRawEmail: the declarant's confirmation carries Form 01 as a PDF attachment.
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
                     resources=[
                         f"{identity_base}/{self.config.email_domain}",
                         f"{identity_base}/{self.config.email_sender}",
@@ -825,6 +897,7 @@ class RegistrationStack(Stack):
         CfnOutput(self, "NotificationDeadLetterQueueUrl", value=self.dead_letters.queue_url)
         CfnOutput(self, "OperatorTopicArn", value=self.operators.topic_arn)
         CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
+        CfnOutput(self, "IdCopiesBucket", value=self.id_copies.bucket_name)
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard_name)
         if self.email_identity is not None:
             for n, (name, value) in enumerate(
@@ -839,6 +912,12 @@ class RegistrationStack(Stack):
 
 
 _ATTRIBUTE_TYPES = {"S": "STRING", "N": "NUMBER", "B": "BINARY"}
+
+# ID-copy retention (docs/operations.md "ID-document copies"): the tag the service sets, and the days.
+ID_COPY_RETENTION_TAG = "retention"
+ID_COPY_UNCHECKED_DAYS = 1  # uploaded, never checked (or refused and not yet deleted)
+ID_COPY_REJECTED_DAYS = 90  # a rejected or cancelled dossier: the time to complain about the decision
+ID_COPY_NONCURRENT_DAYS = 30  # a replaced copy
 
 # API Gateway access log: what operators need to follow a request, no personal data (no query string,
 # no path values: the resource path is the template, e.g. /v1/declarations/{declaration_id}).

@@ -98,8 +98,11 @@ def test_every_answer_has_the_portals_security_headers(prod: Synth) -> None:
     assert policy["Name"] == "bhxh-prod-portal-security-headers"
     wanted = json.loads(SECURITY_HEADERS_FILE.read_text(encoding="utf-8"))
     security = policy["SecurityHeadersConfig"]
+    # The file's policy, with the ID-copy bucket's endpoint added to connect-src (the desk posts scans to it).
+    bucket = get_att(prod.logical_id(prod.stack.id_copies), "RegionalDomainName")
+    before, after = wanted["Content-Security-Policy"].split("connect-src 'self'")
     assert security["ContentSecurityPolicy"] == {
-        "ContentSecurityPolicy": wanted["Content-Security-Policy"],
+        "ContentSecurityPolicy": {"Fn::Join": ["", [f"{before}connect-src 'self' https://", bucket, after]]},
         "Override": True,
     }
     assert security["FrameOptions"]["FrameOption"] == wanted["X-Frame-Options"]

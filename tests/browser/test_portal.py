@@ -19,10 +19,12 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect, sync_playwright
 
 from tests.browser.harness import CHROMIUM, Watch, assert_accessible, check_page, launch, new_context
+from tests.documents import read_pdf
 from tests.e2e.stack import ROOT, local_stack_with_pki, wait_for_sms
+from tests.id_copies import jpeg
 
 LOG = ROOT / ".e2e-browser-stack.log"
 pytestmark = [
@@ -201,6 +203,9 @@ def test_every_page_has_the_security_headers_and_the_start_page(stack, context, 
     assert response is not None
     headers = response.headers
     policy = json.loads((ROOT / "web" / "security-headers.json").read_text(encoding="utf-8"))
+    # The desk posts ID copies to the bucket (the emulator here): the one origin added to connect-src.
+    upload = f"connect-src 'self' {stack['emulator']}"
+    policy["Content-Security-Policy"] = policy["Content-Security-Policy"].replace("connect-src 'self'", upload)
     assert headers["content-security-policy"] == policy["Content-Security-Policy"]
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "unsafe-inline" not in headers["content-security-policy"]
@@ -263,6 +268,12 @@ def test_citizen_registers_after_fixing_errors_and_sees_the_code(stack, context,
     expect(page.locator("#office-name")).to_have_text("Bảo hiểm xã hội thành phố Hà Nội")
     expect(page.locator("#form-summary")).to_contain_text(KHANH["id_number"])
     check_page(page, "confirmation")
+    # Form 01 as a PDF, with the counter code as a QR code the desk scans.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Tải tờ khai PDF (có mã QR) để in").click()
+    assert download.value.suggested_filename == f"to-khai-01-{code}.pdf"
+    printed = read_pdf(Path(download.value.path()).read_bytes())
+    assert printed.qr_codes == [code] and KHANH["full_name"] in printed.text
     # Printed: Form 01 with a place to sign, without the site's header and buttons.
     page.emulate_media(media="print")
     expect(page.locator(".site-header")).to_be_hidden()
@@ -386,11 +397,22 @@ def test_officer_changes_password_finds_by_scanned_code_receives_and_approves(st
     expect(page.locator("#declaration-summary")).to_contain_text("Đã tiếp nhận, đang giải quyết")
     check_page(page, "desk-received")
 
+    # Approval needs the copy of the ID document: refused without it, then the scan is uploaded.
+    page.get_by_role("button", name="Duyệt và cấp tài khoản").click()
+    expect(page.locator("#action-outcome .banner--error")).to_contain_text("bản sao giấy tờ tùy thân")
+    page.get_by_label("Tệp bản sao (JPEG, PNG hoặc PDF, tối đa 5 MiB)").set_input_files(
+        files=FilePayload(name="cccd.jpg", mimeType="image/jpeg", buffer=jpeg())
+    )
+    page.get_by_role("button", name="Tải lên bản sao").click()
+    expect(page.locator("#action-outcome .banner--success")).to_contain_text("Đã lưu bản sao giấy tờ")
+    expect(page.locator("#declaration-summary")).to_contain_text("Đã lưu (JPEG")
+    check_page(page, "desk-id-copy")
+
     page.get_by_role("button", name="Duyệt và cấp tài khoản").click()
     expect(page.locator("#action-outcome .banner--success")).to_contain_text("Đã duyệt hồ sơ")
     expect(page.locator("#declaration-summary")).to_contain_text("Đã duyệt, tài khoản đã được cấp")
     page.get_by_role("button", name="Xem lịch sử hồ sơ").click()
-    expect(page.locator("#history tbody tr")).to_have_count(3)
+    expect(page.locator("#history tbody tr")).to_have_count(4)
     check_page(page, "desk-approved")
 
 

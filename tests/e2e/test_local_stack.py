@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.documents import read_pdf
 from tests.e2e.stack import ROOT, demo_form, module_stack, run_ops, wait_for_sms
+from tests.id_copies import attach_over_http, jpeg, via_http
 
 LOG = ROOT / ".e2e-stack.log"
 pytestmark = pytest.mark.e2e
@@ -111,9 +113,23 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
     assert created.status_code == 201, created.text
     declaration = created.json()
 
-    found = requests.post(
-        f"{api}/v1/declarations/lookup", json={"code": declaration["code"]}, headers=officer, timeout=10
+    # The person downloads Form 01 to print: it names them with their diacritics, and its QR code
+    # is the counter code, which the desk's scanner types into the lookup.
+    pdf = requests.get(
+        f"{api}/v1/declarations/{declaration['id']}/form01.pdf", headers={"X-Id-Number": "010065054415"}, timeout=10
     )
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.headers["Content-Disposition"] == f'inline; filename="to-khai-01-{declaration["code"]}.pdf"'
+    printed = read_pdf(pdf.content)
+    assert printed.pages == 1 and (round(printed.width_mm), round(printed.height_mm)) == (210, 297)
+    assert body["full_name"] in printed.text and "Người kê khai ký, ghi rõ họ tên" in printed.text
+    assert printed.qr_codes == [declaration["code"]]
+
+    found = requests.post(
+        f"{api}/v1/declarations/lookup", json={"code": printed.qr_codes[0]}, headers=officer, timeout=10
+    )
+    assert [item["id"] for item in found.json()["items"]] == [declaration["id"]]
     assert found.json()["items"][0]["registry_differences"] == []
     received = requests.post(
         f"{api}/v1/declarations/{declaration['id']}/receive",
@@ -122,8 +138,17 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
         timeout=10,
     )
     assert received.status_code == 200, received.text
-    approved = requests.post(f"{api}/v1/declarations/{declaration['id']}/approve", json={}, headers=officer, timeout=10)
+    approve = f"{api}/v1/declarations/{declaration['id']}/approve"
+    refused = requests.post(approve, json={}, headers=officer, timeout=10)
+    assert (refused.status_code, refused.json()["code"]) == (409, "id_copy_missing")
+    # The scan of the CCCD goes straight to S3 (the emulator) through the presigned POST, then is checked.
+    status, copy = attach_over_http(via_http(api, officer), declaration["id"])
+    assert status == 200, copy
+    assert copy["content_type"] == "image/jpeg" and copy["size"] == len(jpeg())
+    approved = requests.post(approve, json={}, headers=officer, timeout=10)
     assert approved.status_code == 200, approved.text
+    link = requests.get(f"{api}/v1/declarations/{declaration['id']}/id-copy", headers=officer, timeout=10)
+    assert requests.get(link.json()["url"], timeout=10).content == jpeg()
 
     approval = wait_for_sms(stack, "+84705683953", "MK tam")
     assert len(approval) == 1 and "TK: 0139941583" in approval[0]

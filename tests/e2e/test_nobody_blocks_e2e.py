@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.e2e.stack import NGA, ROOT, STRONG, module_stack, sms_to
+from tests.id_copies import keep_copy, via_http
 
 LOG = ROOT / ".e2e-nobody-blocks.log"
 pytestmark = pytest.mark.e2e
@@ -78,6 +79,7 @@ def test_a_stranger_cannot_block_the_real_person(stack: dict[str, Any]) -> None:
         json={"document_type": "cccd", "document_number": "072197806072"},
     )
     assert received.status_code == 200, received.text
+    keep_copy(via_http(api, officer), real_id)
     approved = requests.post(f"{api}/v1/declarations/{real_id}/approve", json={}, headers=officer, timeout=10)
     assert approved.status_code == 200, approved.text
 

@@ -19,6 +19,7 @@ import requests
 
 from tests.e2e.stack import NGA, ROOT, STRONG, module_stack, run_ops, sms_to, wait_for_sms
 from tests.e2e.test_signed_e2e import sign
+from tests.id_copies import keep_copy, via_http
 
 LOG = ROOT / ".e2e-parallel-stack.log"
 pytestmark = pytest.mark.e2e
@@ -110,6 +111,7 @@ def test_parallel_submissions_and_approvals_make_one_account(stack: dict[str, An
         timeout=10,
     )
     assert received.status_code == 200, received.text
+    keep_copy(via_http(api, officer), created["id"])
     path = f"{api}/v1/declarations/{created['id']}/approve"
     approvals = in_parallel(20, lambda: requests.post(path, json={}, headers=officer, timeout=60))
     assert sorted(status for status, _ in approvals) == [200] + [409] * 19, approvals

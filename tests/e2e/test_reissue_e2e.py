@@ -13,6 +13,7 @@ import requests
 
 from tests.builders import form
 from tests.e2e.stack import ROOT, module_stack, sms_to
+from tests.id_copies import keep_copy, via_http
 
 LOG = ROOT / ".e2e-reissue.log"
 pytestmark = pytest.mark.e2e
@@ -65,6 +66,7 @@ def _approved_person(stack: dict[str, Any], officer: str) -> str:
     declaration_id = created.json()["id"]
     shown = {"document_type": "cccd", "document_number": PERSON["id_number"]}
     assert _post(stack, f"/v1/declarations/{declaration_id}/receive", shown, officer).status_code == 200
+    keep_copy(via_http(stack["api"], {"Authorization": f"Bearer {officer}"}), declaration_id)
     assert _post(stack, f"/v1/declarations/{declaration_id}/approve", {}, officer).status_code == 200
     # The registry's phone was first told of the declaration made in the person's name.
     [declared, approval] = _wait_for_sms(stack, PERSON["phone"], 2)

@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from tests.e2e.stack import ROOT, demo_form, local_stack, run_ops, wait_for_sms
+from tests.id_copies import keep_copy, via_http
 
 LOG = ROOT / ".e2e-schemathesis-stack.log"
 pytestmark = pytest.mark.e2e
@@ -76,6 +77,7 @@ def _citizen(stack: dict[str, Any], officer: str) -> tuple[str, str]:
     document = {"document_type": "cccd", "document_number": "045182745141"}
     received = requests.post(f"{api}/v1/declarations/{declaration}/receive", json=document, headers=headers, timeout=10)
     assert received.status_code == 200, received.text
+    keep_copy(via_http(api, headers), declaration)
     approved = requests.post(f"{api}/v1/declarations/{declaration}/approve", json={}, headers=headers, timeout=10)
     assert approved.status_code == 200, approved.text
     (sms,) = wait_for_sms(stack, "+84880014760", "MK tam")

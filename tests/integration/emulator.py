@@ -46,9 +46,11 @@ def reset() -> None:
 
     Tables keep their keys, indexes, TTL and stream settings; their items and
     stream records go. Queues keep their attributes and lose every message,
-    visible or in flight. Sent SMS and email are forgotten."""
+    visible or in flight. Buckets keep their settings and lose every object.
+    Sent SMS and email are forgotten."""
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.table import StreamShard
+    from moto.s3.models import s3_backends
     from moto.ses.models import ses_backends
     from moto.sns.models import sns_backends
     from moto.sqs.models import sqs_backends
@@ -62,6 +64,8 @@ def reset() -> None:
             queue._messages = []
             queue._pending_messages = set()
             queue.deleted_messages = set()
+    for bucket in s3_backends[DEFAULT_ACCOUNT_ID]["global"].buckets.values():
+        bucket.keys.clear()
     sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.clear()
     ses = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
     ses.sent_messages.clear()

@@ -11,6 +11,7 @@ import pytest
 
 from tests.accounts import issue
 from tests.builders import FORM, form
+from tests.id_copies import keep_copy, via_chalice
 from tests.integration.emulator import drain
 from tests.integration.test_officer_desk import call, receive, staff_token
 
@@ -67,6 +68,7 @@ def test_a_blocking_declaration_is_found_and_cancelled_and_blocks_nothing(
     assert found == {blocker_id: "awaiting_office", real_id: "awaiting_office", paper_id: "received"}  # was []
 
     assert receive(client, officer, real_id).status_code == 200
+    keep_copy(via_chalice(client, officer), real_id)
     approved = call(client, "POST", f"/v1/declarations/{real_id}/approve", {}, token=officer)
     assert approved.status_code == 200, approved.body
     drain(aws)  # the notice worker runs the approval's cancellation task

@@ -41,7 +41,7 @@ class FaultySender:
             raise self.sms_faults.pop(0)
         return str(self.real.send_sms(phone, text))
 
-    def send_email(self, to: str, subject: str, text: str, html: str) -> str:
+    def send_email(self, to: str, subject: str, text: str, html: str, attachments: Any = ()) -> str:
         self.calls += 1
         if self.chooser is not None:
             self.chooser()

@@ -13,6 +13,7 @@ from chalicelib.domain.participant import Participant
 from tests.accounts import issue
 from tests.builders import form, other_person
 from tests.fakes import FakeClock
+from tests.id_copies import keep_copy, via_chalice
 from tests.integration.emulator import drain, sent_emails, sent_sms
 from tests.races import racing_decisions
 
@@ -83,6 +84,7 @@ def test_online_declaration_received_approved_and_signed_in(
     assert json.loads(received.body)["due_by"] == "2026-11-27"  # 24/11 is a holiday
     assert DeclarationModel.get(created["id"]).expires_at is None  # no longer expires
 
+    keep_copy(via_chalice(client, desk["officer"]), created["id"])
     approved = call(client, "POST", f"/v1/declarations/{created['id']}/approve", {}, token=desk["officer"])
     assert approved.status_code == 200, approved.body
     assert json.loads(approved.body)["status"] == "approved"
@@ -98,6 +100,7 @@ def test_online_declaration_received_approved_and_signed_in(
     assert [(e["from"], e["to"]) for e in history["items"]] == [
         (None, "awaiting_office"),
         ("awaiting_office", "received"),
+        ("received", "id_copy_attached"),
         ("received", "approved"),
     ]
     assert history["items"][-1]["actor"] == "0100000001"
@@ -123,6 +126,7 @@ def test_approval_refused_while_registry_differs(client: Any, container: Any, de
     container.registry.put_many([Participant(**{**AN.__dict__, "date_of_birth": "1989-05-03"})])
     created = submit(client)
     receive(client, desk["officer"], created["id"])
+    keep_copy(via_chalice(client, desk["officer"]), created["id"])
     response = call(client, "POST", f"/v1/declarations/{created['id']}/approve", {}, token=desk["officer"])
     body = json.loads(response.body)
     assert (response.status_code, body["code"]) == (409, "registry_mismatch")

@@ -27,6 +27,7 @@ from chalicelib.domain.participant import Participant
 from tests.accounts import issue
 from tests.builders import FORM, form, other_person
 from tests.fakes import FakeClock
+from tests.id_copies import jpeg, keep_copy, png, post_presigned, via_chalice
 from tests.integration import test_officer_desk as desk
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "chalicelib" / "openapi.json"
@@ -692,21 +693,28 @@ def _receive_expired(client: Any, clock: FakeClock) -> Any:
     return desk.receive(client, _staff(client), created["id"])
 
 
+def _with_copy(client: Any, token: str, declaration_id: str) -> str:
+    """The received dossier with a checked copy of the ID document (what approval needs)."""
+    keep_copy(via_chalice(client, token), declaration_id)
+    return declaration_id
+
+
 def _approve(client: Any, clock: FakeClock) -> Any:
     token = _staff(client)
-    return _decide(client, token, _received(client, token), "approve")
+    return _decide(client, token, _with_copy(client, token, _received(client, token)), "approve")
 
 
 def _approve_twice(client: Any, clock: FakeClock) -> Any:
     token = _staff(client)
-    declaration_id = _received(client, token)
+    declaration_id = _with_copy(client, token, _received(client, token))
     assert _decide(client, token, declaration_id, "approve").status_code == 200
     return _decide(client, token, declaration_id, "approve")
 
 
 def _approve_registry_mismatch(client: Any, clock: FakeClock) -> Any:
     token = _staff(client)
-    return _decide(client, token, _received(client, token, replace(desk.AN, date_of_birth="1989-05-03")), "approve")
+    declaration_id = _received(client, token, replace(desk.AN, date_of_birth="1989-05-03"))
+    return _decide(client, token, _with_copy(client, token, declaration_id), "approve")
 
 
 def _approve_at_other_office(client: Any, clock: FakeClock) -> Any:
@@ -764,10 +772,100 @@ def _overdue(client: Any, clock: FakeClock, *roles: str) -> Any:
 def _history(client: Any, clock: FakeClock) -> Any:
     token = _staff(client)
     declaration_id = _received(client, token)
-    assert _decide(client, token, declaration_id, "approve").status_code == 200
+    assert _decide(client, token, _with_copy(client, token, declaration_id), "approve").status_code == 200
     response = _desk_get(client, f"/v1/declarations/{declaration_id}/history", token)
-    assert [event["to"] for event in _items(response)] == ["awaiting_office", "received", "approved"]
+    assert [event["to"] for event in _items(response)] == [
+        "awaiting_office",
+        "received",
+        "id_copy_attached",
+        "approved",
+    ]
     return response
+
+
+# --- the counter's paperwork: Form 01 as a PDF, the ID copy ---------------------------------
+PDF_ACCEPT = {"Accept": "application/pdf"}
+
+
+def _form01_pdf(client: Any, clock: FakeClock) -> Any:
+    _registry(desk.AN)
+    declaration_id = desk.submit(client)["id"]
+    headers = {**PDF_ACCEPT, "X-Id-Number": "001089020747"}
+    return client.http.get(f"/v1/declarations/{declaration_id}/form01.pdf", headers=headers)
+
+
+def _form01_pdf_officer(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    headers = {**PDF_ACCEPT, "Authorization": f"Bearer {token}"}
+    return client.http.get(f"/v1/declarations/{_received(client, token)}/form01.pdf", headers=headers)
+
+
+def _form01_pdf_wrong_number(client: Any, clock: FakeClock) -> Any:
+    declaration_id = desk.submit(client)["id"]
+    headers = {**PDF_ACCEPT, "X-Id-Number": "001089020748"}
+    return client.http.get(f"/v1/declarations/{declaration_id}/form01.pdf", headers=headers)
+
+
+def _form01_pdf_other_office(client: Any, clock: FakeClock) -> Any:
+    declaration_id = _received(client, _staff(client))
+    other = _staff(client, "BHXH-79", username="0100000002")
+    headers = {**PDF_ACCEPT, "Authorization": f"Bearer {other}"}
+    return client.http.get(f"/v1/declarations/{declaration_id}/form01.pdf", headers=headers)
+
+
+def _ask_copy(client: Any, clock: FakeClock, content_type: str = "image/jpeg") -> Any:
+    token = _staff(client)
+    path = f"/v1/declarations/{_received(client, token)}/id-copy"
+    return _post(client, path, {"content_type": content_type}, token=token)
+
+
+def _ask_copy_not_received(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    return _post(
+        client, f"/v1/declarations/{_submitted_id(client)}/id-copy", {"content_type": "image/png"}, token=token
+    )
+
+
+def _check_copy(client: Any, clock: FakeClock, body: bytes | None = None, declared: str = "image/jpeg") -> Any:
+    """Ask for an upload, post ``body`` (a JPEG by default) as ``declared``, then the one check."""
+    token = _staff(client)
+    declaration_id = _received(client, token)
+    asked = _post(client, f"/v1/declarations/{declaration_id}/id-copy", {"content_type": declared}, token=token)
+    assert asked.status_code == 201, asked.body
+    post_presigned(json.loads(asked.body)["upload"], jpeg() if body is None else body, "scan.jpg", declared)
+    return _post(client, f"/v1/declarations/{declaration_id}/id-copy/check", token=token)
+
+
+def _check_copy_not_uploaded(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    declaration_id = _received(client, token)
+    assert (
+        _post(
+            client, f"/v1/declarations/{declaration_id}/id-copy", {"content_type": "image/jpeg"}, token=token
+        ).status_code
+        == 201
+    )
+    return _post(client, f"/v1/declarations/{declaration_id}/id-copy/check", token=token)
+
+
+def _read_copy(client: Any, clock: FakeClock, reader: str = "officer") -> Any:
+    token = _staff(client)
+    declaration_id = _with_copy(client, token, _received(client, token))
+    if reader == "other":
+        token = _staff(client, "BHXH-79", username="0100000002")
+    elif reader == "supervisor":
+        token = _staff(client, "BHXH-01", "supervisor", username="0100000003")
+    return _desk_get(client, f"/v1/declarations/{declaration_id}/id-copy", token)
+
+
+def _read_no_copy(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    return _desk_get(client, f"/v1/declarations/{_received(client, token)}/id-copy", token)
+
+
+def _approve_without_copy(client: Any, clock: FakeClock) -> Any:
+    token = _staff(client)
+    return _decide(client, token, _received(client, token), "approve")
 
 
 def _history_out_of_scope(client: Any, clock: FakeClock) -> Any:
@@ -981,6 +1079,64 @@ SCENARIOS = [
     ),
     Scenario("receive-expired", "POST", "/v1/declarations/{declaration_id}/receive", 410, _receive_expired),
     Scenario("approve", "POST", "/v1/declarations/{declaration_id}/approve", 200, _approve),
+    Scenario("approve-without-copy", "POST", "/v1/declarations/{declaration_id}/approve", 409, _approve_without_copy),
+    Scenario("form01-pdf", "GET", "/v1/declarations/{declaration_id}/form01.pdf", 200, _form01_pdf),
+    Scenario("form01-pdf-officer", "GET", "/v1/declarations/{declaration_id}/form01.pdf", 200, _form01_pdf_officer),
+    Scenario(
+        "form01-pdf-wrong-number", "GET", "/v1/declarations/{declaration_id}/form01.pdf", 404, _form01_pdf_wrong_number
+    ),
+    Scenario(
+        "form01-pdf-other-office", "GET", "/v1/declarations/{declaration_id}/form01.pdf", 403, _form01_pdf_other_office
+    ),
+    Scenario("id-copy-ask", "POST", "/v1/declarations/{declaration_id}/id-copy", 201, _ask_copy),
+    Scenario(
+        "id-copy-ask-gif",
+        "POST",
+        "/v1/declarations/{declaration_id}/id-copy",
+        415,
+        lambda c, k: _ask_copy(c, k, "image/gif"),
+    ),
+    Scenario(
+        "id-copy-ask-not-received", "POST", "/v1/declarations/{declaration_id}/id-copy", 409, _ask_copy_not_received
+    ),
+    Scenario("id-copy-check", "POST", "/v1/declarations/{declaration_id}/id-copy/check", 200, _check_copy),
+    Scenario(
+        "id-copy-check-empty",
+        "POST",
+        "/v1/declarations/{declaration_id}/id-copy/check",
+        422,
+        lambda c, k: _check_copy(c, k, b""),
+    ),
+    Scenario(
+        "id-copy-check-png-as-jpeg",
+        "POST",
+        "/v1/declarations/{declaration_id}/id-copy/check",
+        422,
+        lambda c, k: _check_copy(c, k, png()),
+    ),
+    Scenario(
+        "id-copy-check-not-uploaded",
+        "POST",
+        "/v1/declarations/{declaration_id}/id-copy/check",
+        409,
+        _check_copy_not_uploaded,
+    ),
+    Scenario("id-copy-read", "GET", "/v1/declarations/{declaration_id}/id-copy", 200, _read_copy),
+    Scenario(
+        "id-copy-read-supervisor",
+        "GET",
+        "/v1/declarations/{declaration_id}/id-copy",
+        200,
+        lambda c, k: _read_copy(c, k, "supervisor"),
+    ),
+    Scenario(
+        "id-copy-read-other-office",
+        "GET",
+        "/v1/declarations/{declaration_id}/id-copy",
+        403,
+        lambda c, k: _read_copy(c, k, "other"),
+    ),
+    Scenario("id-copy-read-none", "GET", "/v1/declarations/{declaration_id}/id-copy", 404, _read_no_copy),
     Scenario("approve-already-decided", "POST", "/v1/declarations/{declaration_id}/approve", 409, _approve_twice),
     Scenario(
         "approve-registry-mismatch",
@@ -1058,6 +1214,9 @@ def test_response_matches_the_document(client: Any, clock: FakeClock, scenario: 
         return
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     assert media_type in content, f"Content-Type {media_type!r}, documented: {sorted(content)}"
+    if media_type == "application/pdf":  # documented as binary: a PDF, whole
+        assert response.body.startswith(b"%PDF-") and response.body.rstrip().endswith(b"%%EOF")
+        return
     raw = response.body.decode("utf-8") if isinstance(response.body, bytes) else response.body
     body = json.loads(raw) if media_type.endswith("json") else raw
     assert _schema_errors(f"{pointer}/content/{_escape(media_type)}/schema", body) == []

@@ -17,6 +17,7 @@ import pytest
 from chalicelib.adapters.models import AccountModel, DeclarationModel, GuardModel, NotificationModel
 from chalicelib.domain.participant import Participant
 from tests.builders import form
+from tests.id_copies import keep_copy, via_chalice
 from tests.integration.emulator import drain, sent_sms
 from tests.integration.test_officer_desk import call, receive, staff_token
 from tests.pki import SigningPki, trusted_by
@@ -111,6 +112,7 @@ def test_twenty_parallel_approvals_make_one_account(
     officer = staff_token(threaded, container, "0100000001", "BHXH-01")
     created = json.loads(call(threaded, "POST", "/v1/declarations", form()).body)
     assert receive(threaded, officer, created["id"]).status_code == 200
+    keep_copy(via_chalice(threaded, officer), created["id"])
 
     path = f"/v1/declarations/{created['id']}/approve"
     answers = in_parallel(20, lambda: call(threaded, "POST", path, {}, token=officer))

@@ -1,4 +1,4 @@
-"""``record_decided`` and ``record_refusal``: the fake and the DynamoDB
+"""``record_decided`` and ``record_event``: the fake and the DynamoDB
 adapter behave the same."""
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ def test_a_taken_counter_code_is_reported(deps: Any) -> None:
 
 def test_a_refusal_is_appended_once(deps: Any) -> None:
     event = AuditEvent("signed-refusal#ab", "e-1", None, "refused", "declarant", "signed", NOW, reason="weak_algorithm")
-    deps.declarations.record_refusal(event)
-    deps.declarations.record_refusal(event)
+    deps.declarations.record_event(event)
+    deps.declarations.record_event(event)
     assert [(e.subject, e.to_status) for e in deps.declarations.history("signed-refusal#ab")] == [
         ("signed-refusal#ab", "refused")
     ]

@@ -23,6 +23,7 @@ from chalicelib.signatures.verifier import SignedFormVerifier
 from tests.accounts import issue
 from tests.builders import PARTICIPANT_AN, form, other_person
 from tests.fakes import FakeClock, FakeDeps
+from tests.id_copies import attach_copy
 from tests.pki import signing_pki
 
 OFFICER = Officer("0100000001", ("officer",), "BHXH-01", "01")
@@ -76,6 +77,7 @@ def test_approving_the_real_declaration_cancels_every_other_of_the_person(fake_d
     stranger = submit_office_declaration(fake_deps, other_person(), now)
     real = submit_office_declaration(fake_deps, form(), now).declaration
     receive_declaration(fake_deps, real.id, RECEIPT, OFFICER, now)
+    attach_copy(fake_deps, real.id, OFFICER)
     approve_declaration(fake_deps, real.id, OFFICER, now, trace_id="t-1")
     fake_deps.run_queued_tasks()  # the notice worker cancels the others
 
@@ -103,6 +105,7 @@ def test_a_received_paper_dossier_of_the_person_is_cancelled_too(fake_deps: Fake
     paper = submit_paper_declaration(fake_deps, form(), OFFICER, now)
     real = submit_office_declaration(fake_deps, form(), now).declaration
     receive_declaration(fake_deps, real.id, RECEIPT, OFFICER, now)
+    attach_copy(fake_deps, real.id, OFFICER)
     approve_declaration(fake_deps, real.id, OFFICER, now)
     fake_deps.run_queued_tasks()  # the notice worker cancels the others
     assert statuses(fake_deps)[paper.id] == "cancelled"
@@ -114,6 +117,7 @@ def test_a_lapsed_declaration_is_left_to_expire_not_cancelled(fake_deps: FakeDep
     old = submit_office_declaration(fake_deps, imposter(), fake_deps.clock()).declaration
     fake_deps.clock.advance(days=11)
     real = submit_paper_declaration(fake_deps, form(), OFFICER, fake_deps.clock())
+    attach_copy(fake_deps, real.id, OFFICER)
     approve_declaration(fake_deps, real.id, OFFICER, fake_deps.clock())
     assert statuses(fake_deps)[old.id] == "awaiting_office"  # the TTL handler counts it as expired
 
@@ -122,6 +126,7 @@ def test_cancelling_again_is_harmless(fake_deps: FakeDeps) -> None:
     now = fake_deps.clock()
     submit_office_declaration(fake_deps, imposter(), now)
     real = submit_paper_declaration(fake_deps, form(), OFFICER, now)
+    attach_copy(fake_deps, real.id, OFFICER)
     approve_declaration(fake_deps, real.id, OFFICER, now)
     fake_deps.run_queued_tasks()  # the notice worker cancels the others
     approved = fake_deps.declarations.get(real.id)

@@ -28,9 +28,11 @@ def test_submit_stores_declaration_code_guard_and_audit(fake_deps: FakeDeps) -> 
     assert stored.expires_at == fake_deps.clock() + timedelta(days=10)
     assert set(fake_deps.declarations.guards) == {f"code#{stored.code}"}  # no per-person guard: nobody blocks
     assert [(e.from_status, e.to_status) for e in fake_deps.declarations.audit] == [(None, "awaiting_office")]
-    # Only the phone the registry holds is told; nothing goes to what the request gave.
+    # Only the phone the registry holds is told; the address the request gave gets the form only
+    # because the request's phone is that same phone (test_counter_paperwork.py has the other case).
     fake_deps.run_queued_tasks()  # the alert to the registry's phone is worked out behind the queue
-    assert {n.notice.recipient for n in fake_deps.outbox.stored.values()} == {"+84912345678"}
+    sent = {(n.notice.kind, n.notice.recipient) for n in fake_deps.outbox.stored.values()}
+    assert sent == {("declared_in_your_name", "+84912345678"), ("office_confirmation", "an.nguyen@example.vn")}
 
 
 def test_submit_accepts_a_second_declaration_of_the_same_person(fake_deps: FakeDeps) -> None:

@@ -19,6 +19,7 @@ from chalicelib.services.submit_office_declaration import submit_office_declarat
 from chalicelib.services.submit_paper_declaration import submit_paper_declaration
 from tests.builders import form, other_person
 from tests.fakes import FakeClock, FakeDeps
+from tests.id_copies import attach_copy
 
 OFFICER = Officer("0100000001", ("officer",), "BHXH-01", "01")
 TODAY = date(2026, 11, 24)  # the fixture's clock: 10:00 in Vietnam
@@ -33,6 +34,7 @@ def test_submission_receipt_and_approval_count_once_each(fake_deps: FakeDeps) ->
     created = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
     other = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration  # the same person again
     receive_declaration(fake_deps, created.id, RECEIPT, OFFICER, fake_deps.clock())
+    attach_copy(fake_deps, created.id, OFFICER)
     approve_declaration(fake_deps, created.id, OFFICER, fake_deps.clock())
     fake_deps.run_queued_tasks()  # the alerts, and the notice worker cancels the other declaration
     with pytest.raises(DeclarationCancelledError):  # the approval cancelled the other one
@@ -66,6 +68,7 @@ def test_an_expiry_delivered_twice_counts_once_on_its_day(fake_deps: FakeDeps) -
 def test_a_sent_notice_counts_its_latency_once(fake_deps: FakeDeps) -> None:
     created = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
     receive_declaration(fake_deps, created.id, RECEIPT, OFFICER, fake_deps.clock())
+    attach_copy(fake_deps, created.id, OFFICER)
     approve_declaration(fake_deps, created.id, OFFICER, fake_deps.clock())
     assert isinstance(fake_deps.clock, FakeClock)
     fake_deps.clock.advance(seconds=2)

@@ -224,6 +224,9 @@ CAMPAIGN_EMAILS = {"progress_digest_email"}
 # To the person a declaration names, through the registry's phone and their account's e-mail.
 ALERT_EMAILS = {
     "declared_in_your_name_email": lambda: templates.declared_in_your_name_email("Nguyễn Văn An", "K7PQ-3M9X"),
+    "office_confirmation_email": lambda: templates.office_confirmation_email(
+        "Nguyễn Văn An", "K7PQ-3M9X", "10:00 ngày 04/12/2026", "Bảo hiểm xã hội thành phố Hà Nội", "Số 1 phố minh họa"
+    ),
     "declared_with_account_email": lambda: templates.declared_with_account_email("Nguyễn Văn An", "0123456789"),
 }
 
@@ -238,7 +241,12 @@ def test_alert_emails_are_bilingual_and_give_the_hotline(build: Callable[[], Ema
 
 
 def test_alerts_name_the_declaration_or_the_account() -> None:
-    assert "K7PQ-3M9X" in templates.declared_in_your_name_sms("K7PQ-3M9X").text
+    sms = templates.declared_in_your_name_sms("K7PQ-3M9X", date(2026, 12, 4)).text
+    assert "K7PQ-3M9X" in sms and "04/12/2026" in sms and len(sms) <= 160
+    confirmation = ALERT_EMAILS["office_confirmation_email"]()
+    for phrase in ("in tờ khai đính kèm", "ký và ghi rõ họ tên", "CMND/CCCD/Hộ chiếu", "trước 10:00 ngày 04/12/2026"):
+        assert phrase in confirmation.text
+    assert "Bảo hiểm xã hội thành phố Hà Nội" in confirmation.subject
     assert "K7PQ-3M9X" in ALERT_EMAILS["declared_in_your_name_email"]().text
     assert "0123456789" in templates.declared_with_account_sms("0123456789").text
     assert "0123456789" in ALERT_EMAILS["declared_with_account_email"]().text

@@ -103,6 +103,48 @@ export const lookupDeclarations = (criteria) => request("POST", "/v1/declaration
 
 export const receiveDeclaration = (id, body) =>
   request("POST", `/v1/declarations/${encodeURIComponent(id)}/receive`, { json: body });
+/**
+ * Form 01 as a PDF to print (a Blob): the declarant sends their ID number in X-Id-Number,
+ * an officer's session token goes along by itself.
+ */
+export async function form01Pdf(declarationId, idNumber) {
+  const headers = { Accept: "application/pdf" };
+  if (idNumber) headers["X-Id-Number"] = idNumber;
+  const path = `/v1/declarations/${encodeURIComponent(declarationId)}/form01.pdf`;
+  const response = await request("GET", path, { headers, raw: true });
+  return response.blob();
+}
+
+/** Save a Blob as a file the browser downloads. */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/**
+ * The copy of the ID document: a presigned POST straight to S3 (the file never passes
+ * through the API), then the service checks what arrived and keeps it with the dossier.
+ */
+export async function uploadIdCopy(id, file) {
+  const path = `/v1/declarations/${encodeURIComponent(id)}/id-copy`;
+  const asked = await request("POST", path, { json: { content_type: file.type } });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(asked.upload.fields)) form.append(name, value);
+  form.append("file", file);
+  try {
+    // S3's answer is not needed (and not readable across origins): the check says what arrived.
+    await fetch(asked.upload.url, { method: "POST", body: form, mode: "no-cors", credentials: "omit" });
+  } catch (error) {
+    throw new NetworkError(String(error));
+  }
+  return request("POST", `${path}/check`);
+}
 export const approveDeclaration = (id) => request("POST", `/v1/declarations/${encodeURIComponent(id)}/approve`);
 export const rejectDeclaration = (id, body) =>
   request("POST", `/v1/declarations/${encodeURIComponent(id)}/reject`, { json: body });

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ...domain.decision import DecidedOnArrival, Decision
 from ...domain.declaration import Declaration, GuardKey
+from ...domain.id_copy import IdCopy, IdCopyUpload
 from ...domain.notification import AuditEvent
 
 
@@ -78,8 +79,18 @@ class DeclarationStore(Protocol):
         is stored already, else ``AccountExistsError`` when the person has an account
         (nothing written), ``CounterCodeTakenError`` when the code is taken."""
 
-    def record_refusal(self, event: AuditEvent) -> None:
-        """Append the audit event of a refused submission; nothing else is stored."""
+    def record_event(self, event: AuditEvent) -> None:
+        """Append an audit event that changes nothing else (a refused submission, a read of
+        an ID copy); the same event twice is stored once."""
+
+    def ask_id_copy_upload(self, before: Declaration, upload: IdCopyUpload) -> None:
+        """Record the upload handed out (the latest replaces any earlier one) if ``before``
+        is still received and undecided; ``ConcurrentChangeError`` otherwise."""
+
+    def attach_id_copy(self, before: Declaration, copy: IdCopy, audit: list[AuditEvent]) -> None:
+        """Record the checked copy and its audit event in one transaction, if ``before`` is still
+        received and its upload asked for is still ``copy.key``; the upload asked for goes.
+        ``ConcurrentChangeError`` otherwise, and nothing is written."""
 
     def decided_for(self, replay_key: str) -> Declaration | None:
         """The declaration decided for the signed document of ``replay_key``, if any."""

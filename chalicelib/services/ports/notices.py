@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from ...domain.notification import AuditEvent, LedgerEntry, Notification, Recorded, SmsLimits
+from ...domain.notification import Attachment, AuditEvent, LedgerEntry, Notification, Recorded, SmsLimits
 
 if TYPE_CHECKING:  # annotations only: kept off the cold start
     from ...domain.service_report import Tally
@@ -64,4 +65,6 @@ class PermanentSendError(Exception):
 class Sender(Protocol):
     def send_sms(self, phone: str, text: str) -> str: ...
 
-    def send_email(self, to: str, subject: str, text: str, html: str) -> str: ...
+    def send_email(
+        self, to: str, subject: str, text: str, html: str, attachments: Sequence[Attachment] = ()
+    ) -> str: ...

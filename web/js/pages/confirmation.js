@@ -1,4 +1,6 @@
 // The counter code, the deadline, what to bring, and Form 01 as declared (printable).
+import { form01Pdf, saveFile } from "../api.js";
+import { showFailure } from "../forms.js";
 import { formatDate, formatDateTime, t } from "../i18n.js";
 import { initPage } from "../layout.js";
 
@@ -46,5 +48,13 @@ function render() {
 }
 
 document.getElementById("print").addEventListener("click", () => window.print());
+document.getElementById("download-pdf").addEventListener("click", async () => {
+  const { result, form } = saved;
+  try {
+    saveFile(await form01Pdf(result.id, form.id_document.number), `to-khai-01-${result.code}.pdf`);
+  } catch (error) {
+    showFailure(null, document.getElementById("pdf-outcome"), error);
+  }
+});
 document.addEventListener("langchange", render);
 render();

@@ -5,10 +5,13 @@
 import {
   approveDeclaration,
   declarationHistory,
+  form01Pdf,
   lookupDeclarations,
   overdueDeclarations,
   receiveDeclaration,
   rejectDeclaration,
+  saveFile,
+  uploadIdCopy,
 } from "../api.js";
 import { busy, clearErrors, fieldLabel, showBanner, showErrors, showFailure, value } from "../forms.js";
 import { formatDate, formatDateTime, t } from "../i18n.js";
@@ -20,6 +23,9 @@ const $ = (id) => document.getElementById(id);
 const lookupForm = $("lookup-form");
 const receiveForm = $("receive-form");
 const approveForm = $("approve-form");
+const idCopyForm = $("id-copy-form");
+const ID_COPY_TYPES = ["image/jpeg", "image/png", "application/pdf"];
+const ID_COPY_MAX_BYTES = 5 * 1024 * 1024;
 const rejectForm = $("reject-form");
 const outcome = $("outcome");
 const actionOutcome = $("action-outcome");
@@ -92,7 +98,7 @@ lookupForm.addEventListener("submit", async (event) => {
 
 function openDeclaration(declaration) {
   if (shown?.id !== declaration.id) {
-    for (const form of [receiveForm, rejectForm]) {
+    for (const form of [receiveForm, idCopyForm, rejectForm]) {
       form.reset();
       clearErrors(form);
     }
@@ -184,8 +190,15 @@ function renderDeclaration() {
   if (d.expires_at) row(t("field.expires_at"), formatDateTime(d.expires_at));
   if (d.received_office) row(t("field.received_office"), d.received_office);
   if (d.due_by) row(t("field.due_by"), formatDate(d.due_by));
+  const keepsCopy = d.channel === "office" || d.channel === "paper";
+  if (keepsCopy && !limited) {
+    const copy = d.id_copy;
+    row(t("field.id_copy"), copy ? t("desk.id_copy.summary", copyFigures(copy)) : t("desk.id_copy.none"));
+  }
 
   receiveForm.hidden = d.status !== "awaiting_office";
+  idCopyForm.hidden = d.status !== "received" || !keepsCopy;
+  $("print-pdf").hidden = limited;
   approveForm.hidden = d.status !== "received";
   rejectForm.hidden = d.status !== "received";
   renderHistory();
@@ -220,6 +233,44 @@ receiveForm.addEventListener("submit", async (event) => {
       ]);
     } catch (error) {
       failed(receiveForm, actionOutcome, error);
+    }
+  });
+});
+
+$("print-pdf").addEventListener("click", async () => {
+  try {
+    saveFile(await form01Pdf(shown.id), `to-khai-01-${shown.code}.pdf`);
+  } catch (error) {
+    failed(null, actionOutcome, error);
+  }
+});
+
+function copyFigures(copy) {
+  return { type: copy.content_type.split("/")[1].toUpperCase(), size: Math.max(1, Math.round(copy.size / 1024)) };
+}
+
+idCopyForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = idCopyForm.elements.id_copy_file;
+  const file = input.files[0];
+  let problem = null;
+  if (!file) problem = "v.id_copy_file.required";
+  else if (!ID_COPY_TYPES.includes(file.type)) problem = "v.id_copy_file.type";
+  else if (file.size > ID_COPY_MAX_BYTES) problem = "v.id_copy_file.size";
+  if (problem) {
+    showErrors(idCopyForm, [{ field: "id_copy_file", message: t(problem) }]);
+    return;
+  }
+  clearErrors(idCopyForm);
+  await busy(idCopyForm, async () => {
+    try {
+      const copy = await uploadIdCopy(shown.id, file);
+      idCopyForm.reset();
+      updated({ id_copy: copy }, "success", t("desk.id_copy.kept", { code: shown.code }), [
+        t("desk.id_copy.kept.text", copyFigures(copy)),
+      ]);
+    } catch (error) {
+      failed(idCopyForm, actionOutcome, error);
     }
   });
 });

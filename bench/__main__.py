@@ -141,6 +141,8 @@ GROUPS = (
             "dynamodb_requests_per_status_read",
             "dynamodb_requests_per_receive",
             "dynamodb_requests_per_approve",
+            "dynamodb_requests_per_id_copy_upload",
+            "dynamodb_requests_per_id_copy_check",
         ),
     ),
     Group(

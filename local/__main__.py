@@ -100,7 +100,7 @@ BHXH e-transaction registration: local stack
   portal ........ {portal_url}/  (citizen pages; officer desk {portal_url}/desk.html;
                   leadership dashboard {portal_url}/dashboard.html)
   API ........... http://127.0.0.1:{api_port()}/v1/health
-  emulator ...... {emulator_url()}  (moto server: DynamoDB, SQS, SNS, SES)
+  emulator ...... {emulator_url()}  (moto server: DynamoDB, SQS, SNS, SES, S3: the ID-document copies)
   seeded ........ {seeded["offices"]} BHXH offices, {seeded["participants"]} registry participants
                   (local/demo-participants.csv)
   demo officer .. username {seeded["officer"]}, temporary password {seeded["officer_password"]}

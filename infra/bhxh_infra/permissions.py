@@ -161,13 +161,22 @@ ACCESS: dict[str, FunctionAccess] = {
         tables={"sessions": TableUse((UPDATE,))},
     ),
     "deliver_notifications": FunctionAccess(
-        purpose="SQS worker: claims each notice, applies SMS limits and the email suppression list, sends",
+        purpose="SQS worker: claims each notice, applies SMS limits and the email suppression list, sends; "
+        "runs the tasks requests queue (alerts to the people a declaration names, cancellations, recovery)",
         tables={
-            "notifications": TableUse((UPDATE,)),  # claim, mark_sent / mark_failed / mark_suppressed
+            # claim, mark_sent / mark_failed / mark_suppressed; the tasks' notices (record: put, replay get)
+            "notifications": TableUse((UPDATE, PUT, GET)),
             # admit_sms (transaction: two counters updated, one duplicate guard put), is_email_suppressed (get)
             "guards": TableUse((GET, PUT, UPDATE)),
-            # mark_sent: latency histogram ADDs in its transaction, then the conditional maximum
+            # mark_sent: latency histogram ADDs in its transaction, then the conditional maximum; cancellations' tally
             "stats": TableUse((UPDATE,)),
+            # alert and cancellation tasks: the declaration (get), the person's others (index + batch get),
+            # cancel (transaction update); the emailed Form 01 renders the declaration (get)
+            "declarations": TableUse((GET, BATCH_GET, UPDATE), indexes=("by_id_number", "by_bhxh_code")),
+            "audit": TableUse((PUT,)),  # a cancellation's audit event, in its transaction
+            "registry": TableUse((GET,), indexes=("by_id_number",)),  # who the declaration names
+            "offices": TableUse((GET,)),  # the office on the emailed Form 01
+            "accounts": TableUse((GET, UPDATE)),  # alert recipients; recovery: start_recovery, record_recovery_try
         },
         consume_notices=True,
         dead_letter_notices=True,

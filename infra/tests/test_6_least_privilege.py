@@ -263,11 +263,12 @@ def test_a_decorator_reading_another_stream_than_access_says_stops_the_synthesis
         build_app(PROD_CONTEXT, outdir=str(tmp_path))
 
 
-def test_only_the_api_uses_idempotency_and_registry(prod: Synth) -> None:
-    for table in ("idempotency", "registry"):
+def test_only_the_api_uses_idempotency_and_the_worker_reads_the_registry_too(prod: Synth) -> None:
+    # The registry: the API's cross-checks, and the worker's alert task (who a declaration names).
+    for table, expected in (("idempotency", {"app"}), ("registry", {"app", "deliver_notifications"})):
         arn = _table_arn(prod, table)
         users = {h for h in ACCESS if any(arn in resources for resources in _allowed(prod, h).values())}
-        assert users == {"app"}, table
+        assert users == expected, table
 
 
 @pytest.mark.parametrize("handler", sorted(ACCESS))

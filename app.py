@@ -68,6 +68,12 @@ def ses_feedback(event: SNSEvent) -> None:
     events.ses_feedback(event)
 
 
+@app.lambda_function()
+def sms_delivery_status(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """SNS SMS delivery-status logs, through a CloudWatch Logs subscription filter (infra/)."""
+    return events.sms_delivery_status(event)
+
+
 @app.on_dynamodb_record(stream_arn=DECLARATIONS_STREAM_ARN, batch_size=25)
 def on_declaration_change(event: DynamoDBEvent) -> None:
     events.declaration_changes(event)

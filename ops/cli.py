@@ -206,7 +206,8 @@ def outbox_command(
         bool, typer.Option("--text", help="Show the SMS text or email subject (personal data: local stack only)")
     ] = False,
 ) -> None:
-    """Recent notices, newest first: recipients masked, status, tries and the last error."""
+    """Recent notices, newest first: recipients masked, status (sent, then delivered or failed once the
+    provider's receipt came), tries, the last error and the receipt."""
     from chalicelib.domain.identifiers import mask
     from chalicelib.domain.notification import LedgerEntry
 
@@ -219,7 +220,7 @@ def outbox_command(
         )
         if len(entries) >= limit:
             break
-    columns = ("created (UTC)", "kind", "channel", "to", "status", "attempts", "error")
+    columns = ("created (UTC)", "kind", "channel", "to", "status", "attempts", "error", "receipt (UTC)")
     table = Table(*columns, *(["text"] if show_text else []))
     for entry in entries[:limit]:
         notice = entry.notice
@@ -231,6 +232,8 @@ def outbox_command(
             notice.status,
             str(notice.attempts),
             entry.error or "",
+            # The provider's receipt: when it said the notice arrived (delivered) or not (failed), and why.
+            f"{entry.delivery_at:%Y-%m-%d %H:%M:%S} {entry.delivery_reason or ''}".strip() if entry.delivery_at else "",
         ]
         if show_text:
             row.append(notice.text if notice.channel == "sms" else notice.subject)

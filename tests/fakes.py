@@ -38,6 +38,7 @@ from chalicelib.domain.campaign import (
 )
 from chalicelib.domain.decision import DecidedOnArrival, Decision
 from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
+from chalicelib.domain.delivery import RECEIPT_STATUSES, Receipt
 from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
 from chalicelib.domain.id_copy import IdCopy, IdCopyUpload, PresignedUpload, StoredObject
 from chalicelib.domain.notification import (
@@ -59,7 +60,14 @@ from chalicelib.domain.office import Office
 from chalicelib.domain.participant import Participant
 from chalicelib.domain.passwords import Hasher
 from chalicelib.domain.rate_limits import RateLimit, kept, wait_before_next
-from chalicelib.domain.service_report import LATENCY_MAX, Tally, days_of, status_tally
+from chalicelib.domain.service_report import (
+    LATENCY_MAX,
+    LEGAL_LIMIT_SECONDS,
+    Tally,
+    days_of,
+    receipt_tally,
+    status_tally,
+)
 from chalicelib.services.ports.signatures import SignatureVerifier
 
 STALE_CLAIM = timedelta(minutes=2)
@@ -269,6 +277,9 @@ class _Stored:
     provider_message_id: str | None = None
     error: str | None = None
     latency_seconds: float | None = None
+    delivery_at: datetime | None = None
+    delivery_reason: str | None = None
+    sent_at: datetime | None = None
 
 
 class FakeOutbox:
@@ -337,6 +348,7 @@ class FakeOutbox:
             self._set(
                 notification_id,
                 status=SENT,
+                sent_at=now,
                 provider_message_id=provider_message_id,
                 error=None,
                 latency_seconds=round(latency, 3),
@@ -349,7 +361,28 @@ class FakeOutbox:
     def ledger_of_day(self, day: date, *, newest_first: bool = False, limit: int | None = None) -> list[LedgerEntry]:
         of_day = [s for s in self.stored.values() if s.notice.created_at.astimezone(UTC).date() == day]
         of_day.sort(key=lambda s: s.notice.created_at, reverse=newest_first)
-        return [LedgerEntry(s.notice, s.latency_seconds, s.error) for s in of_day[:limit]]
+        return [
+            LedgerEntry(s.notice, s.latency_seconds, s.error, s.delivery_at, s.delivery_reason) for s in of_day[:limit]
+        ]
+
+    def record_receipt(self, receipt: Receipt) -> str:
+        with self._lock:
+            found = [s for s in self.stored.values() if s.provider_message_id == receipt.provider_message_id]
+            if not found:
+                return "unknown"
+            stored = found[0]
+            newer = stored.delivery_at is None or stored.delivery_at < receipt.at
+            if stored.notice.status not in (SENT, *RECEIPT_STATUSES) or not newer:
+                return "ignored"
+            limit = timedelta(seconds=LEGAL_LIMIT_SECONDS)
+            created = stored.notice.created_at
+            was = stored.notice.status if stored.notice.status in RECEIPT_STATUSES else None
+            before = (was, stored.delivery_at is not None and stored.delivery_at - created <= limit)
+            after = (receipt.status, receipt.at - created <= limit)
+            self.stats.apply(receipt_tally(stored.sent_at or created, before, after))
+            stored.notice = replace(stored.notice, status=receipt.status)
+            stored.delivery_at, stored.delivery_reason = receipt.at, receipt.reason or receipt.status
+            return "applied"
 
     def get(self, notification_id: str) -> Notification | None:
         stored = self.stored.get(notification_id)

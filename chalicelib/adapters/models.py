@@ -149,6 +149,17 @@ class NotificationsByDayIndex(GlobalSecondaryIndex["NotificationModel"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class NotificationsByProviderMessageIndex(GlobalSecondaryIndex["NotificationModel"]):
+    """Sent notices by the provider's message id, for its delivery receipts (sparse: set when sent)."""
+
+    class Meta:
+        index_name = "by_provider_message"
+        # What a receipt needs to know of the notice, so applying it costs one query and one write.
+        projection = IncludeProjection(["status", "created_at", "sent_at", "delivery_at"])
+
+    provider_message_id = UnicodeAttribute(hash_key=True)
+
+
 class NotificationModel(Model):
     class Meta(_Meta):
         pass
@@ -173,8 +184,14 @@ class NotificationModel(Model):
     secret = UnicodeAttribute(null=True)  # erased once sent
     attachment = UnicodeAttribute(null=True)  # a document rendered at send time (form01#<declaration id>)
     latency_seconds = NumberAttribute(null=True)  # decision to provider acceptance (the 15-minute SLA)
+    # The provider's receipt (domain/delivery.py): when it says the notice arrived or failed, and why.
+    delivery_at = UTCDateTimeAttribute(null=True)
+    delivery_reason = UnicodeAttribute(null=True)
+    # Kept 13 months (the SLA history a year back, month on month), then DynamoDB's TTL deletes it.
+    expires_at = TTLAttribute(null=True)
 
     by_day = NotificationsByDayIndex()
+    by_provider_message = NotificationsByProviderMessageIndex()
 
 
 class AuditModel(Model):

@@ -15,6 +15,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import UpdateError
 
+from ..domain.delivery import RECEIPT_STATUSES, Receipt
 from ..domain.errors import ConcurrentChangeError
 from ..domain.notification import (
     PERMANENT_FAILURE,
@@ -30,7 +31,7 @@ from ..domain.notification import (
     SmsLimits,
     sms_fingerprint,
 )
-from ..domain.service_report import Tally
+from ..domain.service_report import LEGAL_LIMIT_SECONDS, Tally, receipt_tally
 from .audit import save_audit
 from .models import GuardModel, NotificationModel
 from .stats import DynamoServiceStats
@@ -59,7 +60,12 @@ def notification_model(notice: Notification) -> NotificationModel:
         day=notice.created_at.astimezone(UTC).date().isoformat(),
         secret=notice.secret,
         attachment=notice.attachment,
+        expires_at=notice.created_at.astimezone(UTC) + LEDGER_RETENTION,
     )
+
+
+# How long the ledger keeps a notice (its TTL): 13 months, the SLA history a year back month on month.
+LEDGER_RETENTION = timedelta(days=396)
 
 
 def save_notices(tx: LabelledTransaction, notices: Iterable[Notification]) -> None:
@@ -184,6 +190,54 @@ class DynamoSqsOutbox:
         if tally is not None:
             self._stats.raise_max(tally)
 
+    def record_receipt(self, receipt: Receipt) -> str:
+        """``applied``, ``ignored`` (a duplicate, or older than the receipt recorded) or ``unknown``
+        (no notice was sent with that provider id). One query of the sparse index, one conditional update."""
+        found = list(NotificationModel.by_provider_message.query(receipt.provider_message_id, limit=1))
+        if not found:
+            return "unknown"
+        seen = found[0]
+        for _ in range(2):  # the index may lag the table: on a lost condition, read the item and try once more
+            outcome = self._apply_receipt(seen, receipt)
+            if outcome != "retry":
+                return outcome
+            try:
+                seen = NotificationModel.get(seen.id, consistent_read=True)
+            except NotificationModel.DoesNotExist:
+                return "unknown"
+        return "ignored"
+
+    def _apply_receipt(self, seen: NotificationModel, receipt: Receipt) -> str:
+        at = receipt.at.astimezone(UTC)
+        if seen.status not in (SENT, *RECEIPT_STATUSES) or (seen.delivery_at is not None and seen.delivery_at >= at):
+            return "ignored"  # not sent, or a duplicate, or older than the receipt recorded
+        limit = timedelta(seconds=LEGAL_LIMIT_SECONDS)
+        before_within = seen.delivery_at is not None and seen.delivery_at - seen.created_at <= limit
+        before = (seen.status if seen.status in RECEIPT_STATUSES else None, before_within)
+        tally = receipt_tally(seen.sent_at or seen.created_at, before, (receipt.status, at - seen.created_at <= limit))
+        unchanged = (NotificationModel.status == seen.status) & (
+            NotificationModel.delivery_at.does_not_exist()
+            if seen.delivery_at is None
+            else NotificationModel.delivery_at == seen.delivery_at
+        )
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "notice",
+            NotificationModel(seen.id),
+            actions=[
+                NotificationModel.status.set(receipt.status),
+                NotificationModel.delivery_at.set(at),
+                NotificationModel.delivery_reason.set(receipt.reason or receipt.status),
+            ],
+            condition=unchanged,
+        )
+        self._stats.add_to(tx, tally)
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            return "retry"
+        return "applied"
+
     def mark_suppressed(self, notification_id: str, reason: str) -> None:
         NotificationModel(notification_id).update(
             actions=[
@@ -270,6 +324,8 @@ class DynamoSqsOutbox:
                 notification_from_model(item),
                 float(item.latency_seconds) if item.latency_seconds is not None else None,
                 item.error,
+                item.delivery_at,
+                item.delivery_reason,
             )
             for item in items
         ]

@@ -74,6 +74,8 @@ class LedgerEntry:
     notice: Notification
     latency_seconds: float | None = None  # decision to provider acceptance, once sent
     error: str | None = None  # the last failure or the reason it was suppressed
+    delivery_at: datetime | None = None  # the provider's receipt: when it arrived or failed (domain.delivery)
+    delivery_reason: str | None = None
 
 
 def staff_email(source: str, kind: str, address: str, mail: Email, now: datetime) -> Notification:

@@ -140,7 +140,33 @@ LATENCY_OVER = "lat_over"
 LATENCY_MAX = "lat_max_ms"
 ON_TIME = "on_time"
 LATE = "late"
-_COUNTER_NAME = re.compile(r"^(decl#[a-z_]+#[a-z_]+|due#[a-z_]+#(on_time|late)|lat#[0-9]{1,4}|lat_over|lat_max_ms)$")
+_COUNTER_NAME = re.compile(
+    r"^(decl#[a-z_]+#[a-z_]+|due#[a-z_]+#(on_time|late)|lat#[0-9]{1,4}|lat_over|lat_max_ms"
+    r"|rcpt_delivered|rcpt_in_limit|rcpt_failed)$"
+)
+# Delivery receipts (domain.delivery), counted on the day the notice was sent, by its latest receipt:
+# delivered, delivered within 15 minutes of the decision, failed.
+RECEIPT_DELIVERED = "rcpt_delivered"
+RECEIPT_IN_LIMIT = "rcpt_in_limit"
+RECEIPT_FAILED = "rcpt_failed"
+
+
+def receipt_counts(status: str | None, within_limit: bool) -> dict[str, int]:
+    """What a notice's receipt state contributes: nothing without a receipt."""
+    if status == "delivered":
+        return {RECEIPT_DELIVERED: 1, **({RECEIPT_IN_LIMIT: 1} if within_limit else {})}
+    if status == "failed":
+        return {RECEIPT_FAILED: 1}
+    return {}
+
+
+def receipt_tally(sent_at: datetime, before: tuple[str | None, bool], after: tuple[str, bool]) -> Tally | None:
+    """The change a receipt makes to the counters of the day the notice was sent: its new state's
+    contribution less its old one (a later receipt can move a notice from delivered to failed)."""
+    old, new = receipt_counts(*before), receipt_counts(*after)
+    delta = {name: new.get(name, 0) - old.get(name, 0) for name in {*old, *new}}
+    delta = {name: value for name, value in delta.items() if value}
+    return Tally(vn_today(sent_at), delta) if delta else None
 
 
 def declaration_counter(channel: str, status: str) -> str:
@@ -301,6 +327,7 @@ def notices_section(counters: Mapping[str, int]) -> dict[str, Any]:
     maximum = observed_max_ms(counters, histogram)
     p50 = percentile_ms(histogram, 50, maximum) if maximum is not None else None
     p99 = percentile_ms(histogram, 99, maximum) if maximum is not None else None
+    delivered_in_limit = counters.get(RECEIPT_IN_LIMIT, 0)
     return {
         "count": count,
         "p50_seconds": _seconds(p50),
@@ -308,6 +335,11 @@ def notices_section(counters: Mapping[str, int]) -> dict[str, Any]:
         "max_seconds": _seconds(maximum),
         "over_limit": over,
         "share_within_limit": _share(count - over, count),
+        # The providers' receipts: arrived, arrived within 15 minutes of the decision, did not arrive.
+        "delivered": counters.get(RECEIPT_DELIVERED, 0),
+        "delivered_within_limit": delivered_in_limit,
+        "failed": counters.get(RECEIPT_FAILED, 0),
+        "share_delivered_within_limit": _share(delivered_in_limit, count),
     }
 
 

@@ -5,6 +5,7 @@ case, record metrics."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalice.app import DynamoDBEvent, SNSEvent, SQSEvent
@@ -40,14 +41,35 @@ def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
 
 
 def ses_feedback(event: SNSEvent) -> None:
-    """SES bounce and complaint notifications: later emails to a bounced or
-    complaining address are suppressed (SMS still goes)."""
+    """SES events (delivery, bounce, complaint, reject, rendering failure): the notice's receipt in
+    the ledger; later emails to a bounced or complaining address are suppressed (SMS still goes)."""
+    from ..services.delivery_receipts import handle_ses_message
     from ..services.email_feedback import handle_ses_feedback
 
+    receipt_metrics(handle_ses_message(container(), event.message))  # the ledger: delivered or failed
     suppressed = handle_ses_feedback(container(), event.message)
     if suppressed:
         metrics.add_metric(name="EmailAddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
     flush_metrics()
+
+
+def sms_delivery_status(event: dict[str, Any]) -> dict[str, int]:
+    """SNS's SMS delivery-status log events (a CloudWatch Logs subscription): the ledger's receipts."""
+    from ..services.delivery_receipts import handle_sms_status_logs
+
+    outcomes = handle_sms_status_logs(container(), event)
+    receipt_metrics(outcomes)
+    logger.info("sms receipts", extra=dict(outcomes))  # counts only: no phone, no message id
+    flush_metrics()
+    return dict(outcomes)
+
+
+def receipt_metrics(outcomes: Mapping[str, int]) -> None:
+    """NoticesDelivered / NoticesUndelivered (the failed-delivery alarm's rate), ReceiptsUnknown."""
+    names = {"delivered": "NoticesDelivered", "failed": "NoticesUndelivered", "unknown": "ReceiptsUnknown"}
+    for key, name in names.items():
+        if outcomes.get(key):
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=outcomes[key])
 
 
 def declaration_changes(event: DynamoDBEvent) -> None:

@@ -1,6 +1,7 @@
 """Use case: SES reports a permanent bounce or a complaint; the address is
 put on the suppression list so no further email goes to it (GOV.UK Notify
-does the same)."""
+does the same). The same events' receipts reach the ledger through
+``delivery_receipts.handle_ses_message``."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..domain.delivery import RECEIPT_STATUSES
 from ..domain.notification import PERMANENT_FAILURE, SENT, SUPPRESSED
 from ..domain.service_report import LEGAL_LIMIT_SECONDS
 from .deps import Deps
@@ -35,7 +36,7 @@ def sla_report(deps: Deps, today: date, days: int) -> SlaReport:
     not_sent = 0
     for back in range(max(1, days)):
         for entry in deps.outbox.ledger_of_day(today - timedelta(days=back)):
-            if entry.notice.status == SENT and entry.latency_seconds is not None:
+            if entry.notice.status in (SENT, *RECEIPT_STATUSES) and entry.latency_seconds is not None:
                 latencies.append(entry.latency_seconds)
             elif entry.notice.status in (PERMANENT_FAILURE, SUPPRESSED):
                 not_sent += 1

@@ -22,6 +22,8 @@ RUNBOOK = "docs/operations.md"
 OLDEST_NOTICE_ALARM_S = 600  # ten minutes: the legal limit is 15 from decision to provider
 NOTICE_LATENCY_TARGET_S = 60
 NOTICE_LATENCY_LIMIT_S = 900
+UNDELIVERED_ALARM_PERCENT = 10  # of the receipts of an hour
+UNDELIVERED_MIN_RECEIPTS = 20  # fewer receipts in an hour say too little to alarm on
 
 
 def app_metric(
@@ -179,6 +181,29 @@ class Monitoring(Construct):
                 "sending SMS until the month ends."
             ),
             runbook="sms-spend",
+        )
+
+        # Delivery receipts (SNS SMS status logs, SES events): the share of notices that did not arrive.
+        delivered = app_metric("NoticesDelivered")
+        undelivered = app_metric("NoticesUndelivered")
+        self.undelivered_rate = cw.MathExpression(
+            expression=f"IF(delivered + undelivered >= {UNDELIVERED_MIN_RECEIPTS}, "
+            "100 * undelivered / (delivered + undelivered), 0)",
+            using_metrics={"delivered": delivered, "undelivered": undelivered},
+            label="Notices not delivered (% of receipts, 1 hour)",
+            period=Duration.hours(1),
+        )
+        self._alarm(
+            "NoticesUndeliveredRate",
+            "notices-undelivered-rate",
+            self.undelivered_rate,
+            threshold=UNDELIVERED_ALARM_PERCENT,
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            description=(
+                f"More than {UNDELIVERED_ALARM_PERCENT}% of the SMS and emails with a receipt in the last hour "
+                "did not reach the person (carrier failures, bounces, rejects)."
+            ),
+            runbook="notices-undelivered-rate",
         )
 
         self.dashboard_name = config.name("dashboard")

@@ -185,8 +185,18 @@ ACCESS: dict[str, FunctionAccess] = {
         id_copies=ID_COPY_LABEL,  # a cancelled dossier's copy goes to the 90-day retention rule
     ),
     "ses_feedback": FunctionAccess(
-        purpose="SNS subscriber: SES bounces and complaints put addresses on the suppression list",
-        tables={"guards": TableUse((PUT,))},
+        purpose="SNS subscriber: SES events mark the notice delivered or failed; bounces and complaints "
+        "put addresses on the suppression list",
+        tables={
+            "guards": TableUse((PUT,)),
+            # record_receipt: the sparse index by provider message id, then one conditional update
+            "notifications": TableUse((UPDATE,), indexes=("by_provider_message",)),
+        },
+        invoked_asynchronously=True,
+    ),
+    "sms_delivery_status": FunctionAccess(
+        purpose="CloudWatch Logs subscriber: SNS SMS delivery-status logs mark the notice delivered or failed",
+        tables={"notifications": TableUse((UPDATE,), indexes=("by_provider_message",))},
         invoked_asynchronously=True,
     ),
     "on_declaration_change": FunctionAccess(

@@ -123,6 +123,7 @@ class RegistrationStack(Stack):
         self.api_access_logs = self._log_group("ApiAccessLogs", f"/aws/apigateway/{config.name('api')}", removal)
 
         self.functions = self._chalice_app(removal)
+        self._sms_receipts(removal)
         if not config.leadership_emails:
             # Allowed (a test stage needs none), but prod without it would send the digest to nobody.
             Annotations.of(self).add_warning_v2(
@@ -401,6 +402,17 @@ class RegistrationStack(Stack):
             destination=ses.EventDestination.sns_topic(self.ses_feedback),
             events=[ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
         )
+        # Every other outcome of a send, to the same topic: the ledger's delivery receipts (issue 15).
+        self.configuration_set.add_event_destination(
+            "Receipts",
+            configuration_set_event_destination_name="delivery-receipts",
+            destination=ses.EventDestination.sns_topic(self.ses_feedback),
+            events=[
+                ses.EmailSendingEvent.DELIVERY,
+                ses.EmailSendingEvent.REJECT,
+                ses.EmailSendingEvent.RENDERING_FAILURE,
+            ],
+        )
         self.email_identity: ses.EmailIdentity | None = None
         if self.config.manage_ses_identity:
             # The sender's domain, with Easy DKIM; the DNS records to publish are stack outputs.
@@ -411,8 +423,53 @@ class RegistrationStack(Stack):
                 configuration_set=self.configuration_set,  # the default for mail from this domain
             )
 
+    def _sms_receipts(self, removal: RemovalPolicy) -> None:
+        """SNS writes each SMS's delivery status to CloudWatch Logs (the account setting below names the
+        role it writes with); a subscription filter on both log groups invokes ``sms_delivery_status``."""
+        base = f"sns/{self.region}/{self.account}/DirectPublishToPhoneNumber"
+        groups = [
+            self._log_group("SmsDeliveredLogs", base, removal),
+            self._log_group("SmsFailedLogs", f"{base}/Failure", removal),
+        ]
+        self.sms_status_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[f"{group.log_group_arn}" for group in groups],
+            )
+        )
+        function = next(f for f in self.functions if f.handler == "sms_delivery_status")
+        arn = self.chalice.get_resource(function.logical_id).get_att("Arn").to_string()
+        for n, group in enumerate(groups):
+            permission = lambda_.CfnPermission(
+                self,
+                f"SmsStatusInvoke{n}",
+                action="lambda:InvokeFunction",
+                function_name=arn,
+                principal=f"logs.{self.region}.amazonaws.com",
+                source_account=self.account,
+                source_arn=group.log_group_arn,
+            )
+            subscription = logs.CfnSubscriptionFilter(
+                self,
+                f"SmsStatusSubscription{n}",
+                log_group_name=group.log_group_name,
+                filter_pattern="",
+                destination_arn=arn,
+            )
+            subscription.add_dependency(permission)
+        self.sms_status_logs = groups
+
     def _sms(self) -> None:
         """Account SMS settings: no CloudFormation resource exists, so a custom resource calls SetSMSAttributes."""
+        self.sms_status_role = iam.Role(
+            self,
+            "SmsDeliveryStatusRole",
+            assumed_by=iam.ServicePrincipal(
+                "sns.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+            description="SNS writes the SMS delivery-status logs (sns/<region>/<account>/DirectPublishToPhoneNumber*)",
+        )
+        self.sms_status_role_arn = self.sms_status_role.role_arn
         self.sms_spend_limit = CfnParameter(
             self,
             "SmsMonthlySpendLimit",
@@ -432,6 +489,9 @@ class RegistrationStack(Stack):
                     "DefaultSMSType": "Transactional",
                     "DefaultSenderID": self.config.sms_sender_id,
                     "MonthlySpendLimit": self.sms_spend_limit.value_as_string,
+                    # Every SMS's delivery status to CloudWatch Logs (its receipts: _sms_receipts).
+                    "DeliveryStatusIAMRole": self.sms_status_role_arn,
+                    "DeliveryStatusSuccessSamplingRate": "100",
                 }
             },
             physical_resource_id=cr.PhysicalResourceId.of(self.config.name("sms-settings")),
@@ -452,6 +512,8 @@ class RegistrationStack(Stack):
             policy=cr.AwsCustomResourcePolicy.from_statements(
                 [
                     iam.PolicyStatement(actions=["sns:SetSMSAttributes"], resources=["*"]),
+                    # DeliveryStatusIAMRole: SNS checks that the caller may pass it.
+                    iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.sms_status_role.role_arn]),
                     # What SNS calls in AWS End User Messaging SMS on the custom resource's behalf.
                     iam.PolicyStatement(actions=list(SMS_SETTINGS_VIA_SNS), resources=["*"], conditions=CALLED_VIA_SNS),
                 ]

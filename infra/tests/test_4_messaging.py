@@ -17,6 +17,8 @@ def _render(value: Any, refs: dict[str, str]) -> str:
         return separator.join(_render(part, refs) for part in parts)
     if "Ref" in value:
         return refs.get(value["Ref"], f"<{value['Ref']}>")
+    if "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
     raise AssertionError(f"cannot render {value}")
 
 
@@ -42,6 +44,9 @@ def test_sms_attributes_are_set_on_create_and_update(prod: Synth) -> None:
             "DefaultSMSType": "Transactional",
             "DefaultSenderID": "BHXHVN",
             "MonthlySpendLimit": "1234",  # the parameter's value
+            # Every SMS's delivery status goes to CloudWatch Logs, written with the stack's role.
+            "DeliveryStatusIAMRole": f"<{prod.logical_id(prod.stack.sms_status_role)}.Arn>",
+            "DeliveryStatusSuccessSamplingRate": "100",
         }
     assert "Delete" not in resource  # leaving the account's settings as they are on stack deletion
 
@@ -55,8 +60,14 @@ def test_sender_id_from_context(uat: Synth) -> None:
 
 def test_sms_custom_resource_may_only_set_sms_attributes(prod: Synth) -> None:
     (policy,) = [p for p in prod.of_type("AWS::IAM::Policy").values() if "SmsSettings" in json.dumps(p)]
-    sns_statement, via_sns = statements(policy)
+    sns_statement, pass_role, via_sns = statements(policy)
     assert sns_statement == {"Action": "sns:SetSMSAttributes", "Effect": "Allow", "Resource": "*"}
+    # Only the delivery-status role may be handed to SNS.
+    assert pass_role == {
+        "Action": "iam:PassRole",
+        "Effect": "Allow",
+        "Resource": get_att(prod.logical_id(prod.stack.sms_status_role), "Arn"),
+    }
     # What SNS itself calls in End User Messaging SMS for the spend limit, and only through SNS.
     assert via_sns["Condition"] == {"StringEquals": {"aws:CalledViaLast": "sns.amazonaws.com"}}
     assert all(action.startswith("sms-voice:") for action in via_sns["Action"])
@@ -67,13 +78,31 @@ def test_ses_configuration_set_publishes_bounces_and_complaints(prod: Synth) -> 
     assert config_set["Properties"]["Name"] == "bhxh-prod-email"
     assert config_set["Properties"]["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
     assert config_set["Properties"]["SuppressionOptions"] == {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]}
-    (destination,) = prod.of_type("AWS::SES::ConfigurationSetEventDestination").values()
-    props = destination["Properties"]
-    assert props["ConfigurationSetName"] == ref(config_set_id)
-    event_destination = props["EventDestination"]
-    assert event_destination["Enabled"] is True
-    assert sorted(event_destination["MatchingEventTypes"]) == ["bounce", "complaint"]
-    assert event_destination["SnsDestination"] == {"TopicARN": ref(prod.logical_id(prod.stack.ses_feedback))}
+    events = []
+    for destination in prod.of_type("AWS::SES::ConfigurationSetEventDestination").values():
+        props = destination["Properties"]
+        assert props["ConfigurationSetName"] == ref(config_set_id)
+        event_destination = props["EventDestination"]
+        assert event_destination["Enabled"] is True
+        assert event_destination["SnsDestination"] == {"TopicARN": ref(prod.logical_id(prod.stack.ses_feedback))}
+        events += event_destination["MatchingEventTypes"]
+    # Bounces and complaints (suppression) and every other outcome (the ledger's delivery receipts).
+    assert sorted(events) == ["bounce", "complaint", "delivery", "reject", "renderingFailure"]
+
+
+def test_sms_delivery_status_logs_reach_the_receipts_function(prod: Synth) -> None:
+    function = next(f for f in prod.stack.functions if f.handler == "sms_delivery_status")
+    arn = get_att(function.logical_id, "Arn")
+    groups = {prod.logical_id(group) for group in prod.stack.sms_status_logs}
+    filters = prod.of_type("AWS::Logs::SubscriptionFilter").values()
+    assert {ref_id for f in filters for ref_id in [f["Properties"]["LogGroupName"]["Ref"]]} == groups
+    assert all(f["Properties"]["DestinationArn"] == arn and f["Properties"]["FilterPattern"] == "" for f in filters)
+    permissions = [p["Properties"] for p in prod.of_type("AWS::Lambda::Permission").values()]
+    invokes = [p for p in permissions if p["Principal"] == "logs.ap-southeast-1.amazonaws.com"]
+    assert len(invokes) == 2 and all(p["FunctionName"] == arn for p in invokes)
+    role = prod.resources[prod.logical_id(prod.stack.sms_status_role)]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "sns.amazonaws.com"}
 
 
 def test_functions_send_through_the_configuration_set(prod: Synth) -> None:

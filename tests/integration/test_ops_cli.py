@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,24 @@ def test_outbox_masks_recipients(client: Any, aws: dict[str, Any], wide_console:
     assert "office_cancelled" in result.output
     assert "+84912345678" not in result.output
     assert "+84*******78" in result.output
+
+
+def test_outbox_shows_the_providers_receipt(
+    client: Any, container: Any, aws: dict[str, Any], wide_console: None
+) -> None:
+    from tests.integration.test_delivery_receipts import _sent
+    from tests.unit.test_delivery_receipts import awslogs, sms_logs
+
+    item = _sent(container, aws, "sms")
+    logs = sms_logs()
+    logs["logEvents"] = logs["logEvents"][1:]  # the carrier could not reach the phone
+    record = json.loads(logs["logEvents"][0]["message"])
+    record["notification"]["messageId"] = item.provider_message_id
+    logs["logEvents"][0]["message"] = json.dumps(record)
+    client.lambda_.invoke("sms_delivery_status", awslogs(logs))
+    result = runner.invoke(app, ["--stage", "test", "outbox", "--days", "400"])
+    assert result.exit_code == 0, result.output
+    assert "failed" in result.output and "2026-11-24 03:00:03 Phone is currently" in result.output
 
 
 UNITS_CSV = (

@@ -313,6 +313,10 @@ def test_report_of_two_days() -> None:
         "max_seconds": 4.0,
         "over_limit": 0,
         "share_within_limit": 1.0,
+        "delivered": 0,
+        "delivered_within_limit": 0,
+        "failed": 0,
+        "share_delivered_within_limit": 0.0,
     }
     assert day1["dossiers"] == {
         "paper": {"on_time": 0, "late": 0, "share_on_time": None},
@@ -329,6 +333,10 @@ def test_report_of_two_days() -> None:
         "max_seconds": 1200.0,
         "over_limit": 1,
         "share_within_limit": 0.0,
+        "delivered": 0,
+        "delivered_within_limit": 0,
+        "failed": 0,
+        "share_delivered_within_limit": 0.0,
     }
     totals = report["totals"]
     assert "date" not in totals
@@ -351,6 +359,10 @@ def test_empty_days_report_zeros_and_nulls() -> None:
         "max_seconds": None,
         "over_limit": 0,
         "share_within_limit": None,
+        "delivered": 0,
+        "delivered_within_limit": 0,
+        "failed": 0,
+        "share_delivered_within_limit": None,
     }
     assert day == {"date": "2026-11-25", **report["totals"]}
 

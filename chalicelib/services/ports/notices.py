@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from ...domain.delivery import Receipt
 from ...domain.notification import Attachment, AuditEvent, LedgerEntry, Notification, Recorded, SmsLimits
 
 if TYPE_CHECKING:  # annotations only: kept off the cold start
@@ -13,6 +14,10 @@ if TYPE_CHECKING:  # annotations only: kept off the cold start
 
 
 class Outbox(Protocol):
+    def record_receipt(self, receipt: Receipt) -> str:
+        """Apply a provider's delivery receipt to the notice it sent: ``applied``; ``ignored`` (a
+        duplicate, or older than the receipt recorded); ``unknown`` (no notice has that provider id)."""
+
     def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
         """Store notices, audit events and ``tally`` atomically; a replay
         (an audit event or notice stored already) stores and counts nothing."""

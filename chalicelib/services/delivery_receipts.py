@@ -1,0 +1,46 @@
+"""Use case: the providers' delivery receipts reach the ledger (``domain.delivery``):
+SNS's SMS delivery-status logs through a CloudWatch Logs subscription, SES's events
+through the configuration set's event destination (the SNS topic the feedback
+handler also reads). Nothing personal is logged: counts only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..domain.delivery import Receipt, ses_receipt, sms_receipts
+from .deps import Deps
+
+
+def apply_receipts(deps: Deps, receipts: list[Receipt]) -> Counter[str]:
+    """How many were applied, ignored (duplicates, older than the one recorded) and unknown; and of
+    those applied, how many said ``delivered`` and ``failed`` (the failed-delivery rate's metrics)."""
+    outcomes: Counter[str] = Counter()
+    for receipt in receipts:
+        outcome = deps.outbox.record_receipt(receipt)
+        outcomes[outcome] += 1
+        if outcome == "applied":
+            outcomes[receipt.status] += 1
+    return outcomes
+
+
+def handle_sms_status_logs(deps: Deps, event: dict[str, Any]) -> Counter[str]:
+    """A CloudWatch Logs subscription event of the SNS SMS delivery-status log groups."""
+    data = (event.get("awslogs") or {}).get("data") if isinstance(event, dict) else None
+    return apply_receipts(deps, sms_receipts(data) if isinstance(data, str) else [])
+
+
+def handle_ses_message(deps: Deps, message: str) -> Counter[str]:
+    """An SES event as the SNS topic of the configuration set's event destination carries it."""
+    import json
+
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return Counter()
+    return handle_ses_event(deps, event) if isinstance(event, dict) else Counter()
+
+
+def handle_ses_event(deps: Deps, event: dict[str, Any]) -> Counter[str]:
+    receipt = ses_receipt(event)
+    return apply_receipts(deps, [receipt] if receipt is not None else [])

@@ -14,9 +14,10 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from ..domain.delivery import RECEIPT_STATUSES, Receipt
-from ..domain.errors import ConcurrentChangeError
+from ..domain.errors import ConcurrentChangeError, ServiceBusyError
 from ..domain.notification import (
     PERMANENT_FAILURE,
     QUEUED,
@@ -32,6 +33,7 @@ from ..domain.notification import (
     sms_fingerprint,
 )
 from ..domain.service_report import LEGAL_LIMIT_SECONDS, Tally, receipt_tally
+from ..observability import logger
 from .audit import save_audit
 from .models import GuardModel, NotificationModel
 from .stats import DynamoServiceStats
@@ -167,26 +169,39 @@ class DynamoSqsOutbox:
         self, notification_id: str, provider_message_id: str, now: datetime, latency: float, tally: Tally | None = None
     ) -> None:
         """One transaction: the ledger record (still ``sending``) and the latency
-        histogram of the day; then the day's maximum, a conditional write apart."""
+        histogram of the day; then the day's maximum, a conditional write apart.
+
+        The notice is sent already: should the transaction keep losing to busy counter
+        items (``ServiceBusyError``), the ledger is marked sent alone, without the counters
+        (logged: the report misses one latency), never left ``sending`` for a second send."""
+        actions: list[Action] = [
+            NotificationModel.status.set(SENT),
+            NotificationModel.sent_at.set(now.astimezone(UTC)),
+            NotificationModel.provider_message_id.set(provider_message_id),
+            NotificationModel.latency_seconds.set(round(latency, 3)),
+            NotificationModel.error.remove(),
+            NotificationModel.secret.remove(),
+        ]
         tx = LabelledTransaction(self._connection)
         tx.update(
-            "notice",
-            NotificationModel(notification_id),
-            actions=[
-                NotificationModel.status.set(SENT),
-                NotificationModel.sent_at.set(now.astimezone(UTC)),
-                NotificationModel.provider_message_id.set(provider_message_id),
-                NotificationModel.latency_seconds.set(round(latency, 3)),
-                NotificationModel.error.remove(),
-                NotificationModel.secret.remove(),
-            ],
-            condition=NotificationModel.status == SENDING,
+            "notice", NotificationModel(notification_id), actions=actions, condition=NotificationModel.status == SENDING
         )
         self._stats.add_to(tx, tally)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
             raise ConcurrentChangeError() from cancelled
+        except ServiceBusyError:
+            logger.warning("notice marked sent without its counters", extra={"notice_kind": "sent", "counters": "lost"})
+            try:
+                NotificationModel(notification_id).update(
+                    actions=actions, condition=NotificationModel.status == SENDING
+                )
+            except UpdateError as error:
+                if error.cause_response_code == "ConditionalCheckFailedException":
+                    raise ConcurrentChangeError() from error
+                raise
+            return
         if tally is not None:
             self._stats.raise_max(tally)
 

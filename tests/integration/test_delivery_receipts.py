@@ -54,3 +54,31 @@ def test_an_ses_bounce_event_fails_the_email_and_suppresses_the_address(
     stored = NotificationModel.get(item.id)
     assert stored.status == "failed" and stored.delivery_reason.startswith("bounce; Permanent; General")
     assert container.outbox.is_email_suppressed("an.nguyen@example.vn")
+
+
+def test_a_mark_sent_that_keeps_losing_to_busy_counters_never_sends_twice(
+    client: Any, container: Any, aws: dict[str, Any], monkeypatch: Any
+) -> None:
+    """The notice is out already: when its transaction with the day's counters outlasts the
+    retries, the ledger is marked sent alone, so no redelivery sends it again."""
+    from chalicelib.adapters import outbox
+    from chalicelib.domain.errors import ServiceBusyError
+    from tests.integration.emulator import sent_emails
+
+    now = container.clock()
+    notice = Notification(
+        "n-busy", "account_approved", EMAIL, "an.nguyen@example.vn", "Xin chao", "src", now, subject="S"
+    )
+    container.outbox.enqueue(container.outbox.record([notice], []).to_enqueue)
+
+    def busy(self: Any) -> None:
+        raise ServiceBusyError()
+
+    monkeypatch.setattr(outbox.LabelledTransaction, "commit", busy)
+    assert drain(aws) == 1
+    item = NotificationModel.get(notice.id)
+    assert item.status == "sent" and item.provider_message_id and item.secret is None
+    container.outbox.enqueue([notice])  # SQS delivers the message again
+    container.clock.advance(hours=1)  # long after any claim would have gone stale
+    drain(aws)
+    assert len([m for m in sent_emails() if "an.nguyen@example.vn" in m.destinations["ToAddresses"]]) == 1

@@ -53,6 +53,12 @@ def _cold_start(shared: Shared) -> list[Figure]:
     return cold_start.run(shared.quick)
 
 
+def _burst(shared: Shared) -> list[Figure]:
+    from . import burst
+
+    return burst.run(shared.quick)
+
+
 def _form01_pdf(shared: Shared) -> list[Figure]:
     from . import form01_pdf
 
@@ -130,6 +136,7 @@ class Group:
 # on share it, one at a time; ``notice_delivery`` runs a worker thread against it).
 GROUPS = (
     Group("cold_start", _cold_start, ("cold_start_ratio", "cold_start_app_ms", "cold_start_baseline_ms")),
+    Group("burst", _burst, ("burst_20k_p99_s",)),
     Group("form01_pdf", _form01_pdf, ("form01_pdf_ms", "form01_pdf_size_kb", "pdf_libraries_loaded_at_cold_start")),
     Group(
         "dynamodb_requests",

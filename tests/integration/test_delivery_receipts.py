@@ -61,7 +61,7 @@ def test_a_mark_sent_that_keeps_losing_to_busy_counters_never_sends_twice(
 ) -> None:
     """The notice is out already: when its transaction with the day's counters outlasts the
     retries, the ledger is marked sent alone, so no redelivery sends it again."""
-    from chalicelib.adapters import outbox
+    from chalicelib.adapters import transactions
     from chalicelib.domain.errors import ServiceBusyError
     from tests.integration.emulator import sent_emails
 
@@ -74,7 +74,7 @@ def test_a_mark_sent_that_keeps_losing_to_busy_counters_never_sends_twice(
     def busy(self: Any) -> None:
         raise ServiceBusyError()
 
-    monkeypatch.setattr(outbox.LabelledTransaction, "commit", busy)
+    monkeypatch.setattr(transactions.LabelledTransaction, "commit", busy)
     assert drain(aws) == 1
     item = NotificationModel.get(notice.id)
     assert item.status == "sent" and item.provider_message_id and item.secret is None

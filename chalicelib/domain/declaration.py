@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from .form01 import Form01
 from .id_copy import IdCopy, IdCopyUpload
+from .notification import AuditEvent
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps no daylight saving time
 OFFICE_WINDOW = timedelta(days=10)
@@ -230,6 +231,36 @@ _LIFECYCLE_RANK = {
 def audit_event_id(at: datetime, to_status: str) -> str:
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return f"{stamp}#{_LIFECYCLE_RANK.get(to_status, '9')}#{to_status}"
+
+
+def declaration_event(
+    declaration: Declaration,
+    to_status: str,
+    *,
+    actor: str,
+    at: datetime,
+    office_code: str | None,
+    trace_id: str | None,
+    from_status: str | None = "",
+    detail: dict[str, str] | None = None,
+    reason: str | None = None,
+    event_suffix: str = "",
+) -> AuditEvent:
+    """An audit event of ``declaration`` (its subject and channel); ``from_status`` defaults to its
+    current status (None: it is being created); ``event_suffix`` tells apart events of one instant."""
+    return AuditEvent(
+        subject=declaration.id,
+        event_id=audit_event_id(at, to_status) + event_suffix,
+        from_status=declaration.status if from_status == "" else from_status,
+        to_status=to_status,
+        actor=actor,
+        channel=declaration.channel,
+        at=at,
+        office_code=office_code,
+        trace_id=trace_id,
+        reason=reason,
+        detail=detail,
+    )
 
 
 def contact_is_verified(declaration: Declaration) -> bool:

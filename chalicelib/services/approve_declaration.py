@@ -9,9 +9,8 @@ from dataclasses import asdict, replace
 from datetime import datetime
 
 from ..domain.decision import Decision
-from ..domain.declaration import APPROVED, Declaration, audit_event_id
+from ..domain.declaration import APPROVED, Declaration, declaration_event
 from ..domain.errors import ConcurrentChangeError, IdCopyMissingError, RegistryMismatchError
-from ..domain.notification import AuditEvent
 from ..domain.registry_check import registry_differences
 from ..domain.transitions import APPROVE, check
 from .cancel_superseded import queue_cancellation
@@ -43,16 +42,8 @@ def approve_declaration(
         trace_id=trace_id,
     )
     approved = replace(declaration, status=APPROVED, decided_at=now, decided_by=officer.username)
-    audit = AuditEvent(
-        subject=declaration.id,
-        event_id=audit_event_id(now, APPROVED),
-        from_status=declaration.status,
-        to_status=APPROVED,
-        actor=officer.username,
-        channel=declaration.channel,
-        at=now,
-        office_code=office,
-        trace_id=trace_id,
+    audit = declaration_event(
+        declaration, APPROVED, actor=officer.username, at=now, office_code=office, trace_id=trace_id
     )
     decision = Decision(
         before=declaration,

@@ -23,13 +23,12 @@ from ..domain.declaration import (
     CANCELLED,
     SUPERSEDED,
     Declaration,
-    audit_event_id,
+    declaration_event,
     identity_key,
     is_cancellable,
     superseded,
 )
 from ..domain.errors import ConcurrentChangeError
-from ..domain.notification import AuditEvent
 from .deps import Deps
 from .id_copy import discard_copy
 
@@ -66,17 +65,8 @@ def cancel_superseded(
         if not is_cancellable(other, now):
             continue
         after = superseded(other, by=actor, now=now)
-        audit = AuditEvent(
-            subject=other.id,
-            event_id=audit_event_id(now, CANCELLED),
-            from_status=other.status,
-            to_status=CANCELLED,
-            actor=actor,
-            channel=other.channel,
-            at=now,
-            office_code=office_code,
-            trace_id=trace_id,
-            reason=SUPERSEDED,
+        audit = declaration_event(
+            other, CANCELLED, actor=actor, at=now, office_code=office_code, trace_id=trace_id, reason=SUPERSEDED
         )
         try:
             deps.declarations.cancel(other, after, [audit], now=now)

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from ..domain import templates
-from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration, audit_event_id, contact_is_verified
+from ..domain.declaration import AWAITING_OFFICE, EXPIRED, Declaration, contact_is_verified, declaration_event
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.notification import Notification, notices_for
 from ..domain.service_report import expiry_tally
 from .deps import Deps
 
@@ -41,16 +41,14 @@ def handle_declaration_expiry(
         if verified
         else []
     )
-    audit = AuditEvent(
-        subject=declaration.id,
-        event_id=audit_event_id(expired_at, EXPIRED),
-        from_status=AWAITING_OFFICE,
-        to_status=EXPIRED,
+    audit = declaration_event(
+        declaration,
+        EXPIRED,
         actor=TTL_ACTOR,
-        channel=declaration.channel,
         at=expired_at,
         office_code=declaration.office_code,
         trace_id=trace_id,
+        from_status=AWAITING_OFFICE,
     )
     recorded = deps.outbox.record(notices, [audit], expiry_tally(replace(declaration, expires_at=expired_at)))
     deps.outbox.enqueue(recorded.to_enqueue)

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from ..documents.sniff import sniffed_type
-from ..domain.declaration import Declaration, audit_event_id
+from ..domain.declaration import Declaration, declaration_event
 from ..domain.errors import (
     ConcurrentChangeError,
     DomainError,
@@ -53,7 +53,6 @@ from ..domain.id_copy import (
     object_key,
 )
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import AuditEvent
 from ..domain.request_fields import string_fields
 from ..domain.transitions import ATTACH_ID_COPY, check
 from .deps import Deps
@@ -130,17 +129,9 @@ def check_upload(
         checked_by=officer.username,
         office_code=office,
     )
-    audit = AuditEvent(
-        subject=declaration.id,
-        event_id=audit_event_id(now, ATTACHED),
-        from_status=declaration.status,
-        to_status=ATTACHED,
-        actor=officer.username,
-        channel=declaration.channel,
-        at=now,
-        office_code=office,
-        trace_id=trace_id,
-        detail={"key": copy.key, "content_type": copy.content_type, "size": str(copy.size), "sha256": copy.sha256},
+    detail = {"key": copy.key, "content_type": copy.content_type, "size": str(copy.size), "sha256": copy.sha256}
+    audit = declaration_event(
+        declaration, ATTACHED, actor=officer.username, at=now, office_code=office, trace_id=trace_id, detail=detail
     )
     # Kept from now on: labelled first, so no recorded copy is ever left to the unchecked rule.
     deps.id_copies.label(copy.key, KEPT)
@@ -172,18 +163,15 @@ def read_copy(deps: Deps, declaration_id: str, officer: Officer, now: datetime, 
         raise IdCopyNotFoundError()
     name = f"ban-sao-giay-to-{format_counter_code(declaration.code)}.{EXTENSIONS.get(copy.content_type, 'bin')}"
     url = deps.id_copies.download_url(copy.key, name, READ_WINDOW)
-    deps.declarations.record_event(
-        AuditEvent(
-            subject=declaration.id,
-            event_id=f"{audit_event_id(now, READ)}#{officer.username}",  # one per reader and instant
-            from_status=declaration.status,
-            to_status=READ,
-            actor=officer.username,
-            channel=declaration.channel,
-            at=now,
-            office_code=officer.office_code,
-            trace_id=trace_id,
-            detail={"key": copy.key},
-        )
+    read = declaration_event(
+        declaration,
+        READ,
+        actor=officer.username,
+        at=now,
+        office_code=officer.office_code,
+        trace_id=trace_id,
+        detail={"key": copy.key},
+        event_suffix=f"#{officer.username}",  # one per reader and instant
     )
+    deps.declarations.record_event(read)
     return Link(url, now + READ_WINDOW, copy)

@@ -9,10 +9,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ..domain.declaration import RECEIVED, Declaration, audit_event_id, vn_today
+from ..domain.declaration import RECEIVED, Declaration, declaration_event, vn_today
 from ..domain.errors import ConcurrentChangeError, FieldError, ValidationError
 from ..domain.identifiers import ID_DOCUMENT_TYPES
-from ..domain.notification import AuditEvent
 from ..domain.registry_check import Difference, registry_differences
 from ..domain.request_fields import string_fields
 from ..domain.transitions import RECEIVE, check
@@ -55,16 +54,8 @@ def receive_declaration(
         due_by=due_date(vn_today(now)),
         expires_at=None,
     )
-    audit = AuditEvent(
-        subject=declaration.id,
-        event_id=audit_event_id(now, RECEIVED),
-        from_status=declaration.status,
-        to_status=RECEIVED,
-        actor=officer.username,
-        channel=declaration.channel,
-        at=now,
-        office_code=office,
-        trace_id=trace_id,
+    audit = declaration_event(
+        declaration, RECEIVED, actor=officer.username, at=now, office_code=office, trace_id=trace_id
     )
     try:
         deps.declarations.receive(declaration, received, [audit], now=now)

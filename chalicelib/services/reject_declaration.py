@@ -10,10 +10,10 @@ from typing import Any
 
 from ..domain import templates
 from ..domain.decision import Decision
-from ..domain.declaration import REJECTED, Declaration, audit_event_id
+from ..domain.declaration import REJECTED, Declaration, declaration_event
 from ..domain.errors import ConcurrentChangeError, FieldError, ValidationError
 from ..domain.identifiers import format_counter_code
-from ..domain.notification import AuditEvent, Notification, notices_for
+from ..domain.notification import Notification, notices_for
 from ..domain.office import Office
 from ..domain.rejection_reasons import MAX_NOTE, REASONS, describe
 from ..domain.transitions import REJECT, check
@@ -95,16 +95,8 @@ def reject_declaration(
     rejected = replace(
         declaration, status=REJECTED, decided_at=now, decided_by=officer.username, reasons=reasons, note=note
     )
-    audit = AuditEvent(
-        subject=declaration.id,
-        event_id=audit_event_id(now, REJECTED),
-        from_status=declaration.status,
-        to_status=REJECTED,
-        actor=officer.username,
-        channel=declaration.channel,
-        at=now,
-        office_code=office_code,
-        trace_id=trace_id,
+    audit = declaration_event(
+        declaration, REJECTED, actor=officer.username, at=now, office_code=office_code, trace_id=trace_id
     )
     decision = Decision(
         before=declaration,

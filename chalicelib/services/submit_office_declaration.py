@@ -16,9 +16,8 @@ from typing import Any
 
 from ..domain.declaration import (
     AWAITING_OFFICE,
-    CHANNEL_OFFICE,
     Declaration,
-    audit_event_id,
+    declaration_event,
     new_office_declaration,
     vn_today,
 )
@@ -51,16 +50,14 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
         return replace(declaration, registry=snapshot)
 
     def audit_for(declaration: Declaration) -> AuditEvent:
-        return AuditEvent(
-            subject=declaration.id,
-            event_id=audit_event_id(declaration.confirmed_at, AWAITING_OFFICE),
-            from_status=None,
-            to_status=AWAITING_OFFICE,
+        return declaration_event(
+            declaration,
+            AWAITING_OFFICE,
             actor="declarant",
-            channel=CHANNEL_OFFICE,
             at=declaration.confirmed_at,
             office_code=office.office_code,
             trace_id=trace_id,
+            from_status=None,
         )
 
     declaration = create_with_free_code(deps, build, audit_for, [], now)

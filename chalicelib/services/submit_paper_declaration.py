@@ -15,7 +15,7 @@ from ..domain.declaration import (
     RECEIVED,
     Declaration,
     account_guard_keys,
-    audit_event_id,
+    declaration_event,
     new_paper_declaration,
     vn_today,
 )
@@ -51,16 +51,14 @@ def submit_paper_declaration(
         return replace(declaration, registry=snapshot)
 
     def audit_for(declaration: Declaration) -> AuditEvent:
-        return AuditEvent(
-            subject=declaration.id,
-            event_id=audit_event_id(now, RECEIVED),
-            from_status=None,
-            to_status=RECEIVED,
+        return declaration_event(
+            declaration,
+            RECEIVED,
             actor=officer.username,
-            channel=declaration.channel,
             at=now,
             office_code=office,
             trace_id=trace_id,
+            from_status=None,
         )
 
     return create_with_free_code(deps, build, audit_for, account_guard_keys(form), now)

@@ -35,6 +35,7 @@ from ..domain.declaration import (
     Declaration,
     audit_event_id,
     counter_code_guard,
+    declaration_event,
     new_signed_declaration,
     vn_today,
 )
@@ -165,16 +166,14 @@ class _Arrival:
         )
 
     def audit(self, declaration: Declaration) -> AuditEvent:
-        return AuditEvent(
-            subject=declaration.id,
-            event_id=audit_event_id(self.now, declaration.status),
-            from_status=None,
-            to_status=declaration.status,
+        return declaration_event(
+            declaration,
+            declaration.status,
             actor=ACTOR,
-            channel=CHANNEL_SIGNED,
             at=self.now,
             office_code=declaration.office_code,
             trace_id=self.trace_id,
+            from_status=None,
         )
 
 

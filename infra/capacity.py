@@ -372,11 +372,11 @@ def compute(figures: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
             f"{_n(declarations)} × {a('audit_events_per_declaration'):g} events × {size['audit']} B",
         ),
         (
-            "notifications (first year)",
-            accounts * a("notices_per_account_first_year") * (notice_size + 120),
-            f"{_n(accounts)} × {a('notices_per_account_first_year'):g} × {notice_size:,.0f} B (SMS "
-            f"{size['notification_sms']} B, email {size['notification_email']:,} B) + `by_day` copy; "
-            "no TTL: grows every year",
+            "notifications (13 months, then TTL)",
+            accounts * a("notices_per_account_first_year") * 13 / 12 * (notice_size + 120 + 110),
+            f"{_n(accounts)} × {a('notices_per_account_first_year'):g} × 13/12 × {notice_size:,.0f} B (SMS "
+            f"{size['notification_sms']} B, email {size['notification_email']:,} B) + `by_day` copy + "
+            "`by_provider_message` (receipts); kept 13 months by TTL, so it stops growing after the first year",
         ),
         ("registry", accounts * size["registry"], f"{_n(accounts)} × {size['registry']} B"),
         (

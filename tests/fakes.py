@@ -118,6 +118,8 @@ class FakeDeclarationStore:
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
+        *,
+        notices: list[Notification] | None = None,
     ) -> None:
         with self._lock:
             if any(key in self.guards for key in must_be_absent):
@@ -136,6 +138,8 @@ class FakeDeclarationStore:
                 self.guards[guard.key] = _Guard(declaration.id, guard.expires_at)
             self.audit.extend(audit)
             self.stats.apply(status_tally(declaration))
+            if notices and self.outbox is not None:
+                self.outbox.record(notices, [])
 
     def get(self, declaration_id: str) -> Declaration | None:
         return self.items.get(declaration_id)
@@ -163,6 +167,7 @@ class FakeDeclarationStore:
         audit: list[AuditEvent],
         *,
         now: datetime,
+        notices: list[Notification] | None = None,
     ) -> None:
         with self._lock:
             current = self.items.get(before.id)
@@ -171,6 +176,8 @@ class FakeDeclarationStore:
             self.items[before.id] = after
             self.audit.extend(audit)
             self.stats.apply(status_tally(after))
+            if notices and self.outbox is not None:
+                self.outbox.record(notices, [])
 
     def decide(self, decision: Decision) -> None:
         with self._lock:

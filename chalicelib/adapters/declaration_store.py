@@ -131,11 +131,14 @@ class DynamoDeclarationStore:
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
+        *,
+        notices: list[Notification] | None = None,
     ) -> None:
         tx = LabelledTransaction(self._connection)
         tx.save("declaration", to_model(declaration, self._shards), condition=DeclarationModel.id.does_not_exist())
         self._stats.add_to(tx, status_tally(declaration))
         save_audit(tx, audit)
+        save_notices(tx, notices or [])
         for guard in guards:
             condition = GuardModel.key.does_not_exist()
             if guard.expires_at is not None:
@@ -188,6 +191,7 @@ class DynamoDeclarationStore:
         audit: list[AuditEvent],
         *,
         now: datetime,
+        notices: list[Notification] | None = None,
     ) -> None:
         if not (after.received_at and after.received_office and after.received_by and after.due_by):
             raise ValueError("a received declaration names when, where, by whom and its due date")
@@ -209,6 +213,7 @@ class DynamoDeclarationStore:
         )
         self._stats.add_to(tx, status_tally(after))
         save_audit(tx, audit)
+        save_notices(tx, notices or [])
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

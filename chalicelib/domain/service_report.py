@@ -142,10 +142,15 @@ ON_TIME = "on_time"
 LATE = "late"
 _COUNTER_NAME = re.compile(
     r"^(decl#[a-z_]+#[a-z_]+|due#[a-z_]+#(on_time|late)|lat#[0-9]{1,4}|lat_over|lat_max_ms"
-    r"|rcpt_delivered|rcpt_in_limit|rcpt_failed)$"
+    r"|rcpt_delivered|rcpt_in_limit|rcpt_failed|rcv_sent|rcv_in_2h)$"
 )
 # Delivery receipts (domain.delivery), counted on the day the notice was sent, by its latest receipt:
 # delivered, delivered within 15 minutes of the decision, failed.
+# Receipts of dossiers (Decree 164/2025/NĐ-CP: within 2 hours of receiving them): sent, and sent in time.
+DOSSIER_RECEIPT_KIND = "dossier_received"
+DOSSIER_RECEIPT_LIMIT_SECONDS = 2 * 60 * 60
+RECEIPTS_SENT = "rcv_sent"
+RECEIPTS_IN_2H = "rcv_in_2h"
 RECEIPT_DELIVERED = "rcpt_delivered"
 RECEIPT_IN_LIMIT = "rcpt_in_limit"
 RECEIPT_FAILED = "rcpt_failed"
@@ -237,12 +242,17 @@ def latency_ms(latency_seconds: float) -> int:
     return max(0, round(latency_seconds * 1000))
 
 
-def notice_tally(latency_seconds: float, sent_at: datetime) -> Tally:
-    """A notice the provider accepted at ``sent_at``, ``latency_seconds`` after its decision."""
+def notice_tally(latency_seconds: float, sent_at: datetime, kind: str = "") -> Tally:
+    """A notice the provider accepted at ``sent_at``, ``latency_seconds`` after its decision (or,
+    for a dossier's receipt, after the dossier was received: counted against its 2 hours too)."""
     value = latency_ms(latency_seconds)
     counts = {latency_counter(bucket_of(value)): 1}
     if value > LEGAL_LIMIT_MS:
         counts[LATENCY_OVER] = 1
+    if kind == DOSSIER_RECEIPT_KIND:
+        counts[RECEIPTS_SENT] = 1
+        if latency_seconds <= DOSSIER_RECEIPT_LIMIT_SECONDS:
+            counts[RECEIPTS_IN_2H] = 1
     return Tally(vn_today(sent_at), counts, latency_max_ms=value)
 
 
@@ -358,6 +368,11 @@ def day_section(counters: Mapping[str, int]) -> dict[str, Any]:
         "notices": notices_section(counters),
         "dossiers": dossiers,
         "cancelled_after_10_days": counters.get(declaration_counter(CHANNEL_OFFICE, EXPIRED), 0),
+        "receipts": {
+            "sent": counters.get(RECEIPTS_SENT, 0),
+            "within_2_hours": counters.get(RECEIPTS_IN_2H, 0),
+            "share_within_2_hours": _share(counters.get(RECEIPTS_IN_2H, 0), counters.get(RECEIPTS_SENT, 0)),
+        },
     }
 
 

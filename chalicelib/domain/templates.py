@@ -109,6 +109,37 @@ def office_reminder_email(full_name: str, code: str, expires_on: date, days_left
     )
 
 
+# --- the receipt of a dossier (Decree 164/2025/NĐ-CP: within 2 hours of receiving it) ----------
+
+
+def dossier_received_sms(code: str, due_on: date) -> Sms:
+    return _sms(
+        f"BHXH VN: Da tiep nhan ho so DK giao dich dien tu ma {code}. Ket qua truoc {_vn_date(due_on)} "
+        f"qua SMS va email. HT {HOTLINE_SMS}"
+    )
+
+
+def dossier_received_email(full_name: str, code: str, office_name: str, due_on: date) -> Email:
+    return _email(
+        f"BHXH Việt Nam: giấy biên nhận hồ sơ đăng ký giao dịch điện tử {code}",
+        [
+            f"Kính gửi {full_name},",
+            f"{office_name} đã tiếp nhận hồ sơ đăng ký sử dụng phương thức giao dịch điện tử mã {code} của Ông/Bà.",
+            f"Việc tiếp theo: cơ quan BHXH đối chiếu hồ sơ với dữ liệu BHXH và trả kết quả trước ngày "
+            f"{_vn_date(due_on)} (3 ngày làm việc). Ông/Bà nhận kết quả qua tin nhắn và thư điện tử; khi được chấp "
+            "thuận, tin nhắn có tên đăng nhập và mật khẩu tạm thời.",
+            f"Tra cứu trạng thái hồ sơ: {PORTAL_URL}. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            f"{unaccent(office_name)} has received your e-transaction registration dossier, code {code}.",
+            f"What happens next: BHXH checks it against its records and decides by {_vn_date(due_on)} (3 working "
+            "days). You get the decision by SMS and email; an approval carries your username and a temporary password.",
+            f"Check the status at {PORTAL_URL}. Hotline: {HOTLINE}.",
+        ],
+    )
+
+
 def office_cancelled_sms(code: str) -> Sms:
     return _sms(
         f"BHXH VN: To khai DK giao dich dien tu ma {code} da tu huy do qua 10 ngay chua nop ho so. "

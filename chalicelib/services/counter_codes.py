@@ -10,7 +10,7 @@ from datetime import datetime
 from ..domain.declaration import Declaration, counter_code_guard
 from ..domain.errors import CounterCodeTakenError
 from ..domain.identifiers import new_counter_code
-from ..domain.notification import AuditEvent
+from ..domain.notification import AuditEvent, Notification
 from .deps import Deps
 
 CODE_ATTEMPTS = 5
@@ -26,14 +26,22 @@ def create_with_free_code(
     audit_for: Callable[[Declaration], AuditEvent],
     account_keys: list[str],
     now: datetime,
+    *,
+    notices_for: Callable[[Declaration], list[Notification]] | None = None,
 ) -> Declaration:
-    """``build(code)`` the declaration, store it with ``audit_for(it)`` and its
+    """``build(code)`` the declaration, store it with ``audit_for(it)``, ``notices_for(it)`` and its
     code's guard (and ``account_keys``' guards); draw again while the code is taken."""
     for _ in range(CODE_ATTEMPTS):
         declaration = build(new_counter_code())
+        notices = notices_for(declaration) if notices_for is not None else None
         try:
             deps.declarations.create(
-                declaration, [counter_code_guard(declaration.code)], account_keys, [audit_for(declaration)], now
+                declaration,
+                [counter_code_guard(declaration.code)],
+                account_keys,
+                [audit_for(declaration)],
+                now,
+                notices=notices,
             )
         except CounterCodeTakenError:
             continue

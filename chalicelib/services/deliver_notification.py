@@ -101,7 +101,7 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
     sent_at = deps.clock()
     latency = (sent_at - notice.created_at).total_seconds()
     # The service report's latency histogram moves in the same write that records the notice as sent.
-    deps.outbox.mark_sent(notice.id, message_id, sent_at, latency, notice_tally(latency, sent_at))
+    deps.outbox.mark_sent(notice.id, message_id, sent_at, latency, notice_tally(latency, sent_at, notice.kind))
     return Delivery("sent", notice.channel, notice.kind, latency)
 
 

@@ -17,6 +17,7 @@ from ..domain.request_fields import string_fields
 from ..domain.transitions import RECEIVE, check
 from ..domain.working_days import due_date
 from .deps import Deps
+from .dossier_receipt import receipt_notices
 from .officer_desk import Officer, explain_lost_race, load
 
 FIELDS = ("document_type", "document_number")
@@ -41,7 +42,7 @@ def receive_declaration(
     mismatches = []
     if document_type != declared.type:
         mismatches.append(FieldError("document_type", "document_mismatch"))
-    if not hmac.compare_digest(document_number.encode(), declared.number.encode()):
+    if not hmac.compare_digest(document_number.encode("utf-8", "surrogatepass"), declared.number.encode()):
         mismatches.append(FieldError("document_number", "document_mismatch"))
     if mismatches:
         raise ValidationError(mismatches)
@@ -57,8 +58,10 @@ def receive_declaration(
     audit = declaration_event(
         declaration, RECEIVED, actor=officer.username, at=now, office_code=office, trace_id=trace_id
     )
+    receipts = receipt_notices(deps, received, now)  # the receipt, by SMS and email (Decree 164/2025)
     try:
-        deps.declarations.receive(declaration, received, [audit], now=now)
+        deps.declarations.receive(declaration, received, [audit], now=now, notices=receipts)
     except ConcurrentChangeError as error:
         raise explain_lost_race(deps, declaration_id, RECEIVE, now, office) from error
+    deps.outbox.enqueue(receipts)
     return received, registry_differences(received.form, received.registry)

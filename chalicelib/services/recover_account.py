@@ -29,7 +29,8 @@ RECOVERY_REQUESTED = "recovery_requested"
 
 def phone_digest(username: str, phone_e164: str) -> str:
     """What the queued request carries instead of the phone number itself."""
-    return hashlib.sha256(f"{username}\n{phone_e164}".encode()).hexdigest()
+    # Any text a request carried, lone surrogates included: it only has to digest, never to match.
+    return hashlib.sha256(f"{username}\n{phone_e164}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _e164(given: str) -> str:

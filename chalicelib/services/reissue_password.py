@@ -56,8 +56,8 @@ def holds_document(account: Account, document_type: str, number: str) -> bool:
     if document_type == "passport":
         kind, _, rest = account.identity_key.partition("#")
         _, _, held = rest.partition("#")
-        return kind == "passport" and hmac.compare_digest(held.encode(), number.encode())
-    return hmac.compare_digest(account.identity_key.encode(), f"id#{number}".encode())
+        return kind == "passport" and hmac.compare_digest(held.encode(), number.encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(account.identity_key.encode(), f"id#{number}".encode("utf-8", "surrogatepass"))
 
 
 def reissue_password(

@@ -21,10 +21,11 @@ from ..domain.declaration import (
 )
 from ..domain.errors import FieldError, ValidationError
 from ..domain.form01 import parse_form01
-from ..domain.notification import AuditEvent
+from ..domain.notification import AuditEvent, Notification
 from ..domain.working_days import due_date
 from .counter_codes import create_with_free_code
 from .deps import Deps
+from .dossier_receipt import receipt_notices
 from .officer_desk import Officer
 
 
@@ -61,4 +62,12 @@ def submit_paper_declaration(
             from_status=None,
         )
 
-    return create_with_free_code(deps, build, audit_for, account_guard_keys(form), now)
+    receipts: list[Notification] = []
+
+    def notices_for(declaration: Declaration) -> list[Notification]:
+        receipts[:] = receipt_notices(deps, declaration, now)  # the receipt, by SMS and email
+        return list(receipts)
+
+    declaration = create_with_free_code(deps, build, audit_for, account_guard_keys(form), now, notices_for=notices_for)
+    deps.outbox.enqueue(receipts)
+    return declaration

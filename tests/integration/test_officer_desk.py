@@ -144,9 +144,13 @@ def test_reject_tells_what_to_fix_and_where_to_go(client: Any, desk: dict[str, A
     rejected = call(client, "POST", f"/v1/declarations/{created['id']}/reject", body, token=desk["officer"])
     assert rejected.status_code == 200, rejected.body
     drain(aws)
-    sms = [text for phone, text in sent_sms() if phone == "+84987654321" and "ma so BHXH/CCCD" not in text]
+    texts = [text for phone, text in sent_sms() if phone == "+84987654321"]
+    assert sum("Da tiep nhan ho so" in text and "Ket qua truoc 27/11/2026" in text for text in texts) == 1  # receipt
+    sms = [text for text in texts if "ma so BHXH/CCCD" not in text and "Da tiep nhan" not in text]
     assert len(sms) == 1 and "khong duoc chap nhan" in sms[0] and "19009068" in sms[0] and "(+1)" in sms[0]
-    email = next(m for m in sent_emails() if "binh.tran@example.vn" in m.destinations["ToAddresses"])
+    to_her = [m for m in sent_emails() if "binh.tran@example.vn" in m.destinations["ToAddresses"]]
+    assert ["biên nhận" in m.subject for m in to_her] == [True, False]  # the receipt, then the decision
+    email = to_her[-1]
     assert "Thành phố Hồ Chí Minh" in email.body and "tra-cuu-co-quan-bao-hiem" in email.body
     again = call(client, "POST", f"/v1/declarations/{created['id']}/approve", {}, token=desk["officer"])
     assert json.loads(again.body)["code"] == "already_decided"
@@ -180,7 +184,11 @@ def test_ten_concurrent_decisions_make_one(
     assert set(outcomes) - {"decided"} <= {"already_decided"}
     citizens = [a for a in AccountModel.scan() if "citizen" in a.roles]
     assert len(citizens) <= 1
-    decision_notices = [n for n in NotificationModel.scan() if n.source == f"declaration#{created['id']}"]
+    decision_notices = [
+        n
+        for n in NotificationModel.scan()
+        if n.source == f"declaration#{created['id']}" and n.kind != "dossier_received"  # the receipt came first
+    ]
     assert len(decision_notices) == 2  # one SMS and one email, of the one decision
 
 

@@ -122,6 +122,7 @@ def zero_day(day: str) -> dict[str, Any]:
             "office": {"on_time": 0, "late": 0, "share_on_time": None},
         },
         "cancelled_after_10_days": 0,
+        "receipts": {"sent": 0, "within_2_hours": 0, "share_within_2_hours": None},
     }
 
 
@@ -174,6 +175,8 @@ def test_the_report_counts_what_happened_exactly(
         who: ok(call(client, "POST", "/v1/declarations/paper", person[0], token=officer), 201)["id"]
         for who, person in (("dung", DUNG), ("hung", HUNG))
     }
+    # Each of the four dossiers received at the counter gets its receipt, SMS and email, at once (Decree 164/2025).
+    assert drain(aws) == 8
     # Signed: An's is approved, Bình's rejected (the registry has another date of birth).
     xml = {"Content-Type": "application/xml"}
     signed_an = ok(client.http.post("/v1/declarations/signed", headers=xml, body=pki.sign()), 201)
@@ -235,11 +238,11 @@ def test_the_report_counts_what_happened_exactly(
             "paper": {"received": 2, "approved": 0, "rejected": 1, "cancelled": 0},
             "signed": {"approved": 1, "rejected": 1},
         },
-        # 0 x 6 (three alerts, three forms), 2, 2, 2, 2, 30, 30, 60, 60, 60, 60 s: the median (rank 8) is
-        # 2 s, reported as its bucket's bound 2.075 s (bucket 70: 1.987 < 2 <= 2.075 s); p99 is 60 s, the maximum.
+        # 0 x 14 (three alerts, three forms, eight receipts), 2 x 4, 30, 30, 60 x 4 s: the median (rank 12)
+        # is 0 s, reported as the first bucket's bound 0.1 s; p99 is 60 s, the maximum.
         "notices": {
-            "count": 16,
-            "p50_seconds": 2.075,
+            "count": 24,
+            "p50_seconds": 0.1,
             "p99_seconds": 60.0,
             "max_seconds": 60.0,
             "over_limit": 0,
@@ -254,6 +257,8 @@ def test_the_report_counts_what_happened_exactly(
             "office": {"on_time": 2, "late": 0, "share_on_time": 1.0},
         },
         "cancelled_after_10_days": 0,
+        # The four dossiers' receipts (SMS and email each), all sent within the 2 hours.
+        "receipts": {"sent": 8, "within_2_hours": 8, "share_within_2_hours": 1.0},
     }
     assert days["2026-11-28"] == {
         **zero_day("2026-11-28"),
@@ -302,15 +307,15 @@ def test_the_report_counts_what_happened_exactly(
             "paper": {"received": 2, "approved": 1, "rejected": 1, "cancelled": 0},
             "signed": {"approved": 1, "rejected": 1},
         },
-        # 0 x 8 (with the three forms), 2 x 4, 30, 30, 60 x 4, 1200, 1200 s: median (rank 10) 2 s;
-        # p99 (rank 20) 1200 s.
+        # 0 x 16 (with the three forms and the eight receipts), 2 x 4, 30, 30, 60 x 4, 1200, 1200 s:
+        # median (rank 14) 0 s, reported as the first bucket's bound 0.1 s; p99 (rank 28) 1200 s.
         "notices": {
-            "count": 20,
-            "p50_seconds": 2.075,
+            "count": 28,
+            "p50_seconds": 0.1,
             "p99_seconds": 1200.0,
             "max_seconds": 1200.0,
             "over_limit": 2,
-            "share_within_limit": 0.9,
+            "share_within_limit": 0.9286,
             "delivered": 0,
             "delivered_within_limit": 0,
             "failed": 0,
@@ -321,6 +326,7 @@ def test_the_report_counts_what_happened_exactly(
             "office": {"on_time": 2, "late": 0, "share_on_time": 1.0},
         },
         "cancelled_after_10_days": 1,
+        "receipts": {"sent": 8, "within_2_hours": 8, "share_within_2_hours": 1.0},
     }
 
     # The day before: the staff's own notices (account issued), nothing else.

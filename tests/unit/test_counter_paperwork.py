@@ -295,3 +295,70 @@ def test_no_form_goes_to_an_address_whose_phone_is_not_the_registrys(fake_deps: 
     _sent_after_submission(fake_deps, form(phone="0987000111", email="someone.else@example.vn"))
     assert not [mail for mail in fake_deps.sender.emails if mail[0] == "someone.else@example.vn"]
     assert all(files == [] for files in fake_deps.sender.attachments)
+
+
+# --- the receipt within 2 hours (Decree 164/2025/NĐ-CP) ----------------------------------------------
+
+
+def test_receiving_a_dossier_sends_its_receipt_with_the_due_date(fake_deps: FakeDeps) -> None:
+    declaration = received(fake_deps)
+    receipts = [s.notice for s in fake_deps.outbox.stored.values() if s.notice.kind == "dossier_received"]
+    assert sorted(n.channel for n in receipts) == ["email", "sms"]
+    code = f"{declaration.code[:4]}-{declaration.code[4:]}"
+    sms = next(n for n in receipts if n.channel == "sms")
+    assert code in sms.text and "27/11/2026" in sms.text and len(sms.text) <= 160  # 3 working days after 24/11
+    mail = next(n for n in receipts if n.channel == "email")
+    assert OFFICE.name in mail.text and "27/11/2026" in mail.text and mail.recipient == "an.nguyen@example.vn"
+    assert set(fake_deps.outbox.queue) >= {n.id for n in receipts}
+
+
+def test_a_paper_dossier_gets_its_receipt_too_and_the_report_counts_the_2_hours(fake_deps: FakeDeps) -> None:
+    from datetime import date
+
+    from chalicelib.domain.service_report import build_report
+    from chalicelib.services.deliver_notification import deliver_notification
+
+    paper = submit_paper_declaration(fake_deps, form(), OFFICER, fake_deps.clock())
+    receipts = [s.notice for s in fake_deps.outbox.stored.values() if s.notice.source == f"declaration#{paper.id}"]
+    assert sorted((n.kind, n.channel) for n in receipts) == [("dossier_received", "email"), ("dossier_received", "sms")]
+    deliver_notification(fake_deps, receipts[0].id, fake_deps.clock())  # at once
+    fake_deps.clock.advance(hours=3)  # type: ignore[attr-defined]
+    deliver_notification(fake_deps, receipts[1].id, fake_deps.clock())  # three hours late
+    day = date(2026, 11, 24)
+    figures = build_report(day, day, fake_deps.stats.read(day, day))["totals"]["receipts"]
+    assert figures == {"sent": 2, "within_2_hours": 1, "share_within_2_hours": 0.5}
+
+
+def test_any_office_receives_an_online_dossier_and_then_owns_it(fake_deps: FakeDeps) -> None:
+    """Decree 164/2025: service does not depend on administrative boundaries. Chosen online for
+    BHXH-01 (Hà Nội), brought to BHXH-79 (Hồ Chí Minh City): received there, its receipt names that
+    office, the audit trail records where, and that office decides it (and sees it overdue)."""
+    from chalicelib.services.declaration_history import declaration_history
+    from chalicelib.services.overdue_dossiers import overdue_for
+    from tests.builders import OFFICE_HCM
+
+    created = submit_office_declaration(fake_deps, form(), fake_deps.clock()).declaration
+    assert created.form.office_code == "BHXH-01"
+    declaration, _ = receive_declaration(fake_deps, created.id, RECEIPT, OTHER_OFFICE, fake_deps.clock())
+    assert declaration.received_office == "BHXH-79"
+    (event,) = [e for e in fake_deps.declarations.audit if e.subject == created.id and e.to_status == "received"]
+    assert (event.office_code, event.actor) == ("BHXH-79", OTHER_OFFICE.username)
+    receipt = next(
+        s.notice
+        for s in fake_deps.outbox.stored.values()
+        if s.notice.kind == "dossier_received" and s.notice.channel == "email"
+    )
+    assert OFFICE_HCM.name in receipt.text
+    with pytest.raises(errors.OtherOfficeError):  # the office chosen online no longer decides it
+        approve_declaration(fake_deps, created.id, OFFICER, fake_deps.clock())
+    fake_deps.clock.advance(days=5)  # type: ignore[attr-defined]
+    assert [d.id for d in overdue_for(fake_deps, OTHER_OFFICE, fake_deps.clock())] == [created.id]
+    assert overdue_for(fake_deps, OFFICER, fake_deps.clock()) == []
+    attach_copy(fake_deps, created.id, OTHER_OFFICE)
+    assert approve_declaration(fake_deps, created.id, OTHER_OFFICE, fake_deps.clock()).status == "approved"
+    history = declaration_history(fake_deps, created.id, OTHER_OFFICE)
+    assert [(item["to"], item["office_code"]) for item in history][1:] == [
+        ("received", "BHXH-79"),
+        ("id_copy_attached", "BHXH-79"),
+        ("approved", "BHXH-79"),
+    ]

@@ -206,6 +206,9 @@ ACCOUNT_EMAILS = {
     },
 }
 DESK_EMAILS = {
+    "dossier_received_email": lambda: templates.dossier_received_email(
+        "Nguyễn Văn An", "K7PQ-3M9X", "Bảo hiểm xã hội thành phố Hà Nội", date(2026, 11, 27)
+    ),
     "rejection_email": lambda: templates.rejection_email(
         "Nguyễn Văn An",
         "K7PQ-3M9X",

@@ -9,7 +9,7 @@ from typing import Protocol
 from ...domain.decision import DecidedOnArrival, Decision
 from ...domain.declaration import Declaration, GuardKey
 from ...domain.id_copy import IdCopy, IdCopyUpload
-from ...domain.notification import AuditEvent
+from ...domain.notification import AuditEvent, Notification
 
 
 class DeclarationStore(Protocol):
@@ -20,9 +20,11 @@ class DeclarationStore(Protocol):
         must_be_absent: list[str],
         audit: list[AuditEvent],
         now: datetime,
+        *,
+        notices: list[Notification] | None = None,
     ) -> None:
-        """Put the declaration, its guards (its counter code), audit events and
-        the service report's counters of its status in one transaction.
+        """Put the declaration, its guards (its counter code), audit events, ``notices`` (a paper
+        dossier's receipt) and the service report's counters of its status in one transaction.
 
         Several declarations of one person may coexist (DESIGN §2 "Nobody
         blocks anybody"): nothing here refuses a second one. Raises
@@ -49,8 +51,9 @@ class DeclarationStore(Protocol):
         audit: list[AuditEvent],
         *,
         now: datetime,
+        notices: list[Notification] | None = None,
     ) -> None:
-        """Record receipt (and count it for the service report) if ``before`` is still awaiting the
+        """Record receipt (its ``notices`` too, and count it for the service report) if ``before`` is still awaiting the
         office and not expired; the declaration loses its TTL.
         Otherwise ``ConcurrentChangeError`` and nothing is written."""
 

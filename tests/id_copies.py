@@ -104,3 +104,25 @@ def keep_copy(request: Request, declaration_id: str) -> None:
     """Attach and check a JPEG copy (what the officer does before approving)."""
     status, answer = attach_over_http(request, declaration_id)
     assert status == 200, answer
+
+
+def recorded_copy(declaration_id: str, officer: str = "0100000001", office: str = "BHXH-01") -> None:
+    """A checked copy written straight onto a stored declaration (DynamoDB), for tests about
+    something else (the campaign's hundred approvals): the upload and its check are the subject of
+    tests/*/test_counter_paperwork.py, which go through the real path."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.models import DeclarationModel
+    from chalicelib.domain.id_copy import IdCopy
+
+    copy = IdCopy(
+        key=f"id-copies/{declaration_id}/test.jpg",
+        content_type=JPEG,
+        size=len(jpeg()),
+        sha256=hashlib.sha256(jpeg()).hexdigest(),
+        checked_at=datetime(2026, 11, 24, 3, 0, tzinfo=UTC),
+        checked_by=officer,
+        office_code=office,
+    )
+    DeclarationModel(declaration_id).update(actions=[DeclarationModel.id_copy.set(copy.to_dict())])

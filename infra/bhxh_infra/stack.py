@@ -456,7 +456,7 @@ class RegistrationStack(Stack):
                 filter_pattern="",
                 destination_arn=arn,
             )
-            subscription.add_dependency(permission)
+            subscription.add_resource_dependency(permission)
         self.sms_status_logs = groups
 
     def _sms(self) -> None:

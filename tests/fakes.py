@@ -569,6 +569,12 @@ class FakeAccountStore:
     def get(self, username: str) -> Account | None:
         return self.accounts.get(username)
 
+    def username_by_identity(self, identity_key: str) -> str | None:
+        if f"account#{identity_key}" not in self.guards:  # the guard the adapter reads
+            return None
+        owners = [a.username for a in self.accounts.values() if a.identity_key == identity_key]
+        return owners[0] if owners else None
+
     def record_failed_login(
         self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
     ) -> int:

@@ -137,6 +137,12 @@ class DynamoAccountStore:
         except AccountModel.DoesNotExist:
             return None
 
+    def username_by_identity(self, identity_key: str) -> str | None:
+        try:
+            return str(GuardModel.get(f"account#{identity_key}", consistent_read=True).owner)
+        except GuardModel.DoesNotExist:
+            return None
+
     def record_failed_login(
         self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
     ) -> int:

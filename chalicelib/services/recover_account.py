@@ -20,6 +20,7 @@ from ..domain.notification import notices_for
 from ..domain.request_fields import string_fields
 from .change_password import set_new_password
 from .deps import Deps
+from .find_account import find_account
 
 MAX_TEXT = 64
 
@@ -61,8 +62,8 @@ def handle_recovery_request(deps: Deps, task: dict[str, Any], now: datetime) -> 
     """Worker side of ``request_recovery``: a code by SMS when the username and
     phone match (at most 3 an hour); True when one was sent."""
     username, digest = str(task.get("username", ""))[:MAX_TEXT], str(task.get("phone_digest", ""))
-    account = deps.accounts.get(username) if username else None
-    if account is None or not hmac.compare_digest(phone_digest(account.username, account.phone), digest):
+    account = find_account(deps, username) if username else None  # the code or the personal ID number
+    if account is None or not hmac.compare_digest(phone_digest(username, account.phone), digest):
         return False
     code = f"{secrets.randbelow(10**6):06d}"
     if not deps.accounts.start_recovery(account, recovery_code_hash(account.username, code), now):
@@ -87,7 +88,7 @@ def confirm_recovery(deps: Deps, body: Any, now: datetime) -> None:
     username = values["username"].strip()[:MAX_TEXT]
     if not username:  # never a key to look up (DynamoDB refuses an empty one)
         raise ValidationError([FieldError("username", "required")])
-    account = deps.accounts.get(username)
+    account = find_account(deps, username)
     recovery = account.recovery if account is not None else None
     if account is None or recovery is None or recovery.expires_at <= now or recovery.tries >= RECOVERY_MAX_TRIES:
         raise RecoveryCodeInvalidError()

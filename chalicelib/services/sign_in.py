@@ -16,6 +16,7 @@ from ..domain.passwords import MAX_LENGTH
 from ..domain.request_fields import string_fields
 from .change_password import record_failure
 from .deps import Deps
+from .find_account import find_account
 
 MAX_USERNAME = 64
 UNKNOWN_USERNAME = "-"  # no account has it (usernames are digits): DynamoDB refuses an empty key
@@ -38,7 +39,8 @@ def login(deps: Deps, username: str, password: str, now: datetime) -> SignedIn:
     username = username.strip()
     # Oversized input is refused before any work, but only after the same
     # verification cost as a real attempt would take.
-    account = deps.accounts.get(username) if 0 < len(username) <= MAX_USERNAME else None
+    # The social-insurance code or the 12-digit personal ID number (find_account).
+    account = find_account(deps, username) if 0 < len(username) <= MAX_USERNAME else None
     if account is None or account.is_locked(now) or len(password) > MAX_LENGTH * 4:
         deps.hasher.dummy_verify(password[: MAX_LENGTH * 4])
         # The same one conditional write as a wrong password, on a key no account

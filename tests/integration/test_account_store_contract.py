@@ -504,3 +504,11 @@ def test_issued_tells_day_in_vietnam_and_channel_of_existing_accounts(stores: St
         Issuance(BINH, date(2026, 11, 24), "unknown"),
     ]
     assert stores.accounts.issued([]) == []
+
+
+def test_the_identity_guard_names_the_account(stores: Stores) -> None:
+    """The 12-digit personal ID number finds the account through its uniqueness guard."""
+    issued = account()
+    stores.accounts.create(issued, guards(), [], [])
+    assert stores.accounts.username_by_identity(issued.identity_key) == AN
+    assert stores.accounts.username_by_identity("id#001089099999") is None

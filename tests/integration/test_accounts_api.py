@@ -251,3 +251,26 @@ def test_secrets_are_erased_from_the_ledger_once_sent(container: Any, aws: dict[
     assert all(n.secret == issued.temporary_password for n in stored)
     drain(aws)
     assert all(n.secret is None and n.status == "sent" for n in NotificationModel.scan())
+
+
+def test_the_personal_id_number_names_the_same_account_as_the_code(
+    client: Any, container: Any, aws: dict[str, Any]
+) -> None:
+    """Công văn 1804/BHXH-QLT: sign-in and recovery take the 12-digit personal ID number too."""
+    issued = issue(container, identity_key="id#001089020747")
+    drain(aws)
+    by_cccd = login(client, "001089020747", issued.temporary_password)
+    assert by_cccd.status_code == 200, by_cccd.body
+    me = call(client, "GET", "/v1/me", token=json.loads(by_cccd.body)["token"])
+    assert json.loads(me.body)["username"] == "0123456789"
+    assert login(client, "001089020748", issued.temporary_password).status_code == 401
+    # Recovery with the ID number and the registered phone; confirmed with the ID number.
+    assert (
+        call(client, "POST", "/v1/auth/recovery", {"username": "001089020747", "phone": "0912345678"}).status_code
+        == 202
+    )
+    drain(aws)
+    code = sent_sms()[-1][1].split("mat khau: ")[1][:6]
+    good = {"username": "001089020747", "code": code, "new_password": NEW_PASSWORD}
+    assert call(client, "POST", "/v1/auth/recovery/confirm", good).status_code == 204
+    assert login(client, "0123456789", NEW_PASSWORD).status_code == 200  # the same account by its code

@@ -168,3 +168,18 @@ def test_password_age_with_fakes(fake_deps: FakeDeps) -> None:
     assert report.by_kind == {"password_reminder_7d": 2}
     assert run_password_age(fake_deps, date(2026, 11, 24), fake_deps.clock()).queued == 0
     assert run_password_age(fake_deps, date(2026, 11, 25), fake_deps.clock()).queued == 0
+
+
+def test_the_social_insurance_code_and_the_personal_id_number_sign_in_to_one_account(fake_deps: FakeDeps) -> None:
+    """Công văn 1804/BHXH-QLT: the 12-digit personal ID number serves as the social-insurance code."""
+    from chalicelib.domain.errors import InvalidCredentialsError
+    from chalicelib.services.sign_in import login
+
+    issued = issue(fake_deps, "0123456789", identity_key="id#001089020747")
+    now = fake_deps.clock()
+    by_code = login(fake_deps, "0123456789", issued.temporary_password, now)
+    by_cccd = login(fake_deps, " 001089020747 ", issued.temporary_password, now)
+    assert by_code.account.username == by_cccd.account.username == "0123456789"
+    for wrong in ("001089020748", "001089020747x", "0123456788"):
+        with pytest.raises(InvalidCredentialsError):
+            login(fake_deps, wrong, issued.temporary_password, now)

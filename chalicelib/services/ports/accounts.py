@@ -23,6 +23,10 @@ class AccountStore(Protocol):
 
     def get(self, username: str) -> Account | None: ...
 
+    def username_by_identity(self, identity_key: str) -> str | None:
+        """The username of the account whose ID document is ``identity_key`` (``id#<number>``: its
+        uniqueness guard names the owner), or None."""
+
     def record_failed_login(
         self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
     ) -> int:

@@ -1,0 +1,29 @@
+"""An account named by its username (the 10-digit social-insurance code) or by the 12-digit personal
+ID number (số định danh cá nhân, the CCCD number: Công văn 1804/BHXH-QLT makes it serve as the
+social-insurance code). Both name the same account: the ID number through the account's uniqueness
+guard (``account#id#<number>``), written with the account in one transaction, so nothing needs
+migrating and nothing is scanned: one more GetItem when the ID number is given
+(also when it names no account, so the time tells nothing)."""
+
+from __future__ import annotations
+
+from ..domain.account import Account
+from .deps import Deps
+
+PERSONAL_ID_LENGTH = 12
+
+
+def is_personal_id(identifier: str) -> bool:
+    return len(identifier) == PERSONAL_ID_LENGTH and identifier.isascii() and identifier.isdigit()
+
+
+def find_account(deps: Deps, identifier: str) -> Account | None:
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    if is_personal_id(identifier):
+        username = deps.accounts.username_by_identity(f"id#{identifier}")
+        # Unknown number: still one account read, as a username, so a known and an unknown ID number
+        # cost the same two reads and the time tells nobody who has an account.
+        return deps.accounts.get(username or identifier)
+    return deps.accounts.get(identifier)

@@ -220,6 +220,7 @@ GROUPS = (
             "worker_sends_per_s",
             "raw_sns_publish_per_s",
             "worker_throughput_ratio",
+            "dynamodb_requests_per_notice",
         ),
     ),
 )

@@ -27,6 +27,16 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     }
 
 
+_ARNS: dict[str, str] = {}  # queue URL -> ARN: asked once, as the event source knows its queue
+
+
+def _queue_arn(sqs: Any, queue_url: str) -> str:
+    if queue_url not in _ARNS:
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
+        _ARNS[queue_url] = attributes["QueueArn"]
+    return _ARNS[queue_url]
+
+
 def drain_once(handler: Any, sqs: Any, queue_url: str, wait_seconds: int = 1) -> int:
     """One poll; returns how many messages were handled successfully."""
     response = sqs.receive_message(
@@ -35,7 +45,7 @@ def drain_once(handler: Any, sqs: Any, queue_url: str, wait_seconds: int = 1) ->
     messages = response.get("Messages", [])
     if not messages:
         return 0
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = _queue_arn(sqs, queue_url)
     result = handler(sqs_event(messages, arn, sqs.meta.region_name), None) or {}
     failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
     done = [m for m in messages if m["MessageId"] not in failed]

@@ -42,6 +42,7 @@ from chalicelib.domain.delivery import RECEIPT_STATUSES, Receipt
 from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
 from chalicelib.domain.id_copy import IdCopy, IdCopyUpload, PresignedUpload, StoredObject
 from chalicelib.domain.notification import (
+    EMAIL,
     PERMANENT_FAILURE,
     QUEUED,
     SENDING,
@@ -50,10 +51,13 @@ from chalicelib.domain.notification import (
     TEMPORARY_FAILURE,
     Attachment,
     AuditEvent,
+    ClaimedBatch,
     LedgerEntry,
     Notification,
     Recorded,
+    SentNotice,
     SmsLimits,
+    needs_sms_admission,
     sms_fingerprint,
 )
 from chalicelib.domain.office import Office
@@ -65,6 +69,7 @@ from chalicelib.domain.service_report import (
     LEGAL_LIMIT_SECONDS,
     Tally,
     days_of,
+    notice_tally,
     receipt_tally,
     status_tally,
 )
@@ -361,6 +366,38 @@ class FakeOutbox:
                 latency_seconds=round(latency, 3),
             )
             self.stats.apply(tally)
+
+    def claim_batch(self, notification_ids: list[str], now: datetime, limits: SmsLimits) -> ClaimedBatch:
+        """Each claimed with its limits, as the DynamoDB adapter does in one transaction."""
+        claimed: list[Notification] = []
+        refused: list[tuple[Notification, str]] = []
+        for notification_id in dict.fromkeys(notification_ids):
+            notice = self.claim(notification_id, now)
+            if notice is None:
+                continue
+            why = None
+            if needs_sms_admission(notice):
+                why = self.admit_sms(notice, now, limits)
+            elif notice.channel == EMAIL and self.is_email_suppressed(notice.recipient):
+                why = "email_suppressed"
+            if why:
+                self.mark_suppressed(notice.id, why)
+                refused.append((notice, why))
+            else:
+                claimed.append(notice)
+        return ClaimedBatch(claimed, refused)
+
+    def mark_sent_batch(self, sent: list[SentNotice]) -> list[str]:
+        lost = []
+        for entry in sent:
+            tally = notice_tally(entry.latency_seconds, entry.sent_at, entry.kind)
+            try:
+                self.mark_sent(
+                    entry.notification_id, entry.provider_message_id, entry.sent_at, entry.latency_seconds, tally
+                )
+            except ConcurrentChangeError:
+                lost.append(entry.notification_id)
+        return lost
 
     def mark_failed(self, notification_id: str, *, permanent: bool, error: str, now: datetime) -> None:
         self._set(notification_id, status=PERMANENT_FAILURE if permanent else TEMPORARY_FAILURE, error=error)

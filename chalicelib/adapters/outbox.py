@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from pynamodb.expressions.update import Action
 from ..domain.delivery import RECEIPT_STATUSES, Receipt
 from ..domain.errors import ConcurrentChangeError, ServiceBusyError
 from ..domain.notification import (
+    EMAIL,
     PERMANENT_FAILURE,
     QUEUED,
     SENDING,
@@ -26,13 +28,16 @@ from ..domain.notification import (
     SUPPRESSED,
     TEMPORARY_FAILURE,
     AuditEvent,
+    ClaimedBatch,
     LedgerEntry,
     Notification,
     Recorded,
+    SentNotice,
     SmsLimits,
+    needs_sms_admission,
     sms_fingerprint,
 )
-from ..domain.service_report import LEGAL_LIMIT_SECONDS, Tally, receipt_tally
+from ..domain.service_report import LEGAL_LIMIT_SECONDS, Tally, notice_tally, receipt_tally
 from ..observability import logger
 from .audit import save_audit
 from .models import GuardModel, NotificationModel
@@ -43,6 +48,11 @@ from .transactions import LabelledTransaction, TransactionCancelled
 # it matches the queue's visibility timeout (see infra/).
 STALE_CLAIM = timedelta(minutes=2)
 SQS_BATCH = 10
+# A batch's claim transaction is sent again without the notices a condition refused, this many times
+# at most; what is left is claimed one at a time.
+CLAIM_ROUNDS = 3
+# Refusal labels, in the order a notice is said to be refused when several apply (as ``admit_sms``).
+REFUSALS = ("duplicate", "hourly_limit", "daily_limit", "email_suppressed")
 
 
 def notification_model(notice: Notification) -> NotificationModel:
@@ -144,26 +154,243 @@ class DynamoSqsOutbox:
     def enqueue_task(self, task: str, payload: dict[str, str]) -> None:
         self._sqs.send_message(QueueUrl=self._queue_url(), MessageBody=json.dumps({**payload, "task": task}))
 
+    @staticmethod
+    def _claimable(now: datetime) -> Any:
+        """Queued, failed for now, or claimed by a worker that died mid-send."""
+        return NotificationModel.id.exists() & (
+            NotificationModel.status.is_in(QUEUED, TEMPORARY_FAILURE)
+            | ((NotificationModel.status == SENDING) & (NotificationModel.claimed_at < now - STALE_CLAIM))
+        )
+
+    @staticmethod
+    def _looks_claimable(item: NotificationModel, now: datetime) -> bool:
+        """``_claimable`` on a copy read (the write's condition decides)."""
+        if item.status in (QUEUED, TEMPORARY_FAILURE):
+            return True
+        return item.status == SENDING and item.claimed_at is not None and item.claimed_at < now - STALE_CLAIM
+
+    @staticmethod
+    def _unchanged_since(item: NotificationModel) -> Any:
+        """The record still as read (claimable then): its status and, for a stale claim, its time.
+        As strict as ``_claimable`` (any claim since changes one of them) and cheaper to evaluate."""
+        condition = NotificationModel.status == item.status
+        if item.status == SENDING:
+            condition &= NotificationModel.claimed_at == item.claimed_at
+        return condition
+
+    @staticmethod
+    def _claim_actions(now: datetime) -> list[Action]:
+        return [
+            NotificationModel.status.set(SENDING),
+            NotificationModel.attempts.add(1),
+            NotificationModel.claimed_at.set(now),
+        ]
+
     def claim(self, notification_id: str, now: datetime) -> Notification | None:
         item = NotificationModel(notification_id)
         now = now.astimezone(UTC)
-        condition = NotificationModel.status.is_in(QUEUED, TEMPORARY_FAILURE) | (
-            (NotificationModel.status == SENDING) & (NotificationModel.claimed_at < now - STALE_CLAIM)
-        )
         try:
-            item.update(
-                actions=[
-                    NotificationModel.status.set(SENDING),
-                    NotificationModel.attempts.add(1),
-                    NotificationModel.claimed_at.set(now),
-                ],
-                condition=condition & NotificationModel.id.exists(),
-            )
+            item.update(actions=self._claim_actions(now), condition=self._claimable(now))
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
             raise
         return notification_from_model(item)
+
+    def claim_batch(self, notification_ids: list[str], now: datetime, limits: SmsLimits) -> ClaimedBatch:
+        """A worker's batch in two requests: one BatchGetItem (consistent) of the notices, then one
+        transaction that claims every notice that looks claimable together with the SMS abuse limits
+        (the counters and the duplicate guard, as ``admit_sms``) and, for an email, a condition that
+        its address is not suppressed. Each notice's claim stands or falls with its own limits.
+
+        A refused condition cancels the whole transaction, which then wrote nothing: the notice
+        whose claim was refused is left out (another worker has it); one refused by a limit or the
+        suppression list is claimed and marked ``suppressed`` in one conditional write; the others
+        go again (``CLAIM_ROUNDS``). Two notices of the batch that would touch the same guard item
+        (one transaction may name an item once), or a transaction refused for a passing reason
+        beyond its retries, are left ``unsettled``: claimed one at a time by the caller."""
+        now = now.astimezone(UTC)
+        ids = list(dict.fromkeys(notification_ids))
+        if not ids:
+            return ClaimedBatch()
+        read = {item.id: item for item in NotificationModel.batch_get(ids, consistent_read=True)}
+        plan: list[Notification] = []
+        unsettled: list[str] = []
+        guards: set[str] = set()
+        unchanged: dict[str, Any] = {}  # per notice: the claim's condition, the record as read
+        for notification_id in ids:
+            item = read.get(notification_id)
+            if item is None or not self._looks_claimable(item, now):
+                continue
+            notice = replace(notification_from_model(item), status=SENDING, attempts=int(item.attempts or 0) + 1)
+            keys = self._guard_keys(notice, now)
+            if guards & keys:
+                unsettled.append(notice.id)
+                continue
+            guards |= keys
+            plan.append(notice)
+            unchanged[notice.id] = self._unchanged_since(item)
+        refused: list[tuple[Notification, str]] = []
+        for _ in range(CLAIM_ROUNDS):
+            if not plan:
+                return ClaimedBatch([], refused, unsettled)
+            tx = LabelledTransaction(self._connection)
+            for notice in plan:
+                tx.update(
+                    f"claim#{notice.id}",
+                    NotificationModel(notice.id),
+                    actions=self._claim_actions(now),
+                    condition=unchanged[notice.id],
+                )
+                self._add_admission(tx, notice, now, limits, suffix=f"#{notice.id}")
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                failed: dict[str, set[str]] = {}
+                for label in cancelled.failed:
+                    reason, _, notification_id = label.partition("#")
+                    failed.setdefault(notification_id, set()).add(reason)
+                for notice in plan:
+                    reasons = failed.get(notice.id, set())
+                    if reasons and "claim" not in reasons:
+                        why = next(r for r in REFUSALS if r in reasons)
+                        if self._claim_refused(notice.id, why, now):
+                            refused.append((notice, why))
+                plan = [notice for notice in plan if notice.id not in failed]
+                continue
+            except ServiceBusyError:
+                break
+            return ClaimedBatch(plan, refused, unsettled)
+        return ClaimedBatch([], refused, unsettled + [notice.id for notice in plan])
+
+    def _guard_keys(self, notice: Notification, now: datetime) -> set[str]:
+        if needs_sms_admission(notice):
+            return set(self._sms_guard_keys(notice, now))
+        if notice.channel == EMAIL:
+            return {_suppression_key(notice.recipient)}
+        return set()
+
+    @staticmethod
+    def _sms_guard_keys(notice: Notification, now: datetime) -> tuple[str, str, str]:
+        phone = notice.recipient
+        fingerprint = sms_fingerprint(phone, notice.rendered()[0])
+        return (
+            f"rate#sms#{phone}#{now.strftime('%Y%m%d%H')}",
+            f"rate#sms#{phone}#{now.strftime('%Y%m%d')}",
+            f"dup#sms#{fingerprint}",
+        )
+
+    def _add_admission(
+        self, tx: LabelledTransaction, notice: Notification, now: datetime, limits: SmsLimits, *, suffix: str = ""
+    ) -> None:
+        """The conditions under which ``notice`` may go, and what it counts, into ``tx``: an SMS's
+        hourly and daily allowance and duplicate guard (``needs_sms_admission``); an email's address
+        not suppressed."""
+        if notice.channel == EMAIL:
+            tx.condition_check(
+                f"email_suppressed{suffix}",
+                GuardModel,
+                _suppression_key(notice.recipient),
+                condition=GuardModel.key.does_not_exist(),
+            )
+            return
+        if needs_sms_admission(notice):
+            self._add_sms_admission(tx, notice, now, limits, suffix=suffix)
+
+    def _add_sms_admission(
+        self, tx: LabelledTransaction, notice: Notification, now: datetime, limits: SmsLimits, *, suffix: str = ""
+    ) -> None:
+        hourly, daily, duplicate = self._sms_guard_keys(notice, now)
+        for label, key, limit, keep in (
+            ("hourly_limit", hourly, limits.per_hour, timedelta(hours=2)),
+            ("daily_limit", daily, limits.per_day, timedelta(days=2)),
+        ):
+            tx.update(
+                f"{label}{suffix}",
+                GuardModel(key),
+                actions=[
+                    GuardModel.hits.add(1),
+                    GuardModel.owner.set(notice.id),
+                    GuardModel.expires_at.set(now + keep),
+                ],
+                condition=GuardModel.hits.does_not_exist() | (GuardModel.hits < limit),
+            )
+        tx.save(
+            f"duplicate{suffix}",
+            GuardModel(duplicate, owner=notice.id, expires_at=now + limits.duplicate_window),
+            condition=GuardModel.key.does_not_exist() | (GuardModel.expires_at <= now),
+        )
+
+    def _claim_refused(self, notification_id: str, reason: str, now: datetime) -> bool:
+        """Claim a notice a limit refused and mark it ``suppressed`` in one write; False when
+        another worker has it."""
+        try:
+            NotificationModel(notification_id).update(
+                actions=[
+                    *self._claim_actions(now)[1:],
+                    NotificationModel.status.set(SUPPRESSED),
+                    NotificationModel.error.set(reason),
+                    NotificationModel.secret.remove(),
+                ],
+                condition=self._claimable(now),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_sent_batch(self, sent: list[SentNotice]) -> list[str]:
+        """One transaction for the whole batch: every notice (still ``sending``) and the day's
+        latency histogram with all their counts (one counter item a day); then the day's maximum,
+        a conditional write apart, only when it rises. When a notice is no longer ``sending``
+        (cancelled, nothing written) or the transaction outlasts its retries, each is marked on
+        its own (``mark_sent``, which never leaves a sent notice ``sending``)."""
+        if len(sent) <= 1:
+            return [entry.notification_id for entry in sent if not self._mark_one(entry)]
+        tallies = [notice_tally(e.latency_seconds, e.sent_at, e.kind) for e in sent]
+        tx = LabelledTransaction(self._connection)
+        for entry in sent:
+            tx.update(
+                "notice",
+                NotificationModel(entry.notification_id),
+                actions=self._sent_actions(
+                    entry.provider_message_id, entry.sent_at, entry.latency_seconds, clear=entry.clear
+                ),
+                condition=NotificationModel.status == SENDING,
+            )
+        merged = _merged_tallies(tallies)
+        for tally in merged:
+            self._stats.add_to(tx, tally)
+        try:
+            tx.commit()
+        except (TransactionCancelled, ServiceBusyError):
+            return [entry.notification_id for entry in sent if not self._mark_one(entry)]
+        for tally in merged:
+            self._stats.raise_max(tally)
+        return []
+
+    def _mark_one(self, entry: SentNotice) -> bool:
+        tally = notice_tally(entry.latency_seconds, entry.sent_at, entry.kind)
+        try:
+            self.mark_sent(
+                entry.notification_id, entry.provider_message_id, entry.sent_at, entry.latency_seconds, tally
+            )
+        except ConcurrentChangeError:
+            return False
+        return True
+
+    @staticmethod
+    def _sent_actions(provider_message_id: str, now: datetime, latency: float, *, clear: bool = True) -> list[Action]:
+        """``clear``: erase the secret (the temporary password) and the last error; False only when
+        the notice as claimed had neither."""
+        return [
+            NotificationModel.status.set(SENT),
+            NotificationModel.sent_at.set(now.astimezone(UTC)),
+            NotificationModel.provider_message_id.set(provider_message_id),
+            NotificationModel.latency_seconds.set(round(latency, 3)),
+            *([NotificationModel.error.remove(), NotificationModel.secret.remove()] if clear else []),
+        ]
 
     def mark_sent(
         self, notification_id: str, provider_message_id: str, now: datetime, latency: float, tally: Tally | None = None
@@ -174,14 +401,7 @@ class DynamoSqsOutbox:
         The notice is sent already: should the transaction keep losing to busy counter
         items (``ServiceBusyError``), the ledger is marked sent alone, without the counters
         (logged: the report misses one latency), never left ``sending`` for a second send."""
-        actions: list[Action] = [
-            NotificationModel.status.set(SENT),
-            NotificationModel.sent_at.set(now.astimezone(UTC)),
-            NotificationModel.provider_message_id.set(provider_message_id),
-            NotificationModel.latency_seconds.set(round(latency, 3)),
-            NotificationModel.error.remove(),
-            NotificationModel.secret.remove(),
-        ]
+        actions = self._sent_actions(provider_message_id, now, latency)
         tx = LabelledTransaction(self._connection)
         tx.update(
             "notice", NotificationModel(notification_id), actions=actions, condition=NotificationModel.status == SENDING
@@ -267,33 +487,12 @@ class DynamoSqsOutbox:
         """Count the SMS against its number's hourly and daily allowance and
         refuse an identical one within the window, atomically; the reason
         when refused."""
-        now = now.astimezone(UTC)
-        phone = notice.recipient
         tx = LabelledTransaction(self._connection)
-        for label, bucket, limit, keep in (
-            ("hourly_limit", now.strftime("%Y%m%d%H"), limits.per_hour, timedelta(hours=2)),
-            ("daily_limit", now.strftime("%Y%m%d"), limits.per_day, timedelta(days=2)),
-        ):
-            tx.update(
-                label,
-                GuardModel(f"rate#sms#{phone}#{bucket}"),
-                actions=[
-                    GuardModel.hits.add(1),
-                    GuardModel.owner.set(notice.id),
-                    GuardModel.expires_at.set(now + keep),
-                ],
-                condition=GuardModel.hits.does_not_exist() | (GuardModel.hits < limit),
-            )
-        fingerprint = sms_fingerprint(phone, notice.rendered()[0])
-        tx.save(
-            "duplicate",
-            GuardModel(f"dup#sms#{fingerprint}", owner=notice.id, expires_at=now + limits.duplicate_window),
-            condition=GuardModel.key.does_not_exist() | (GuardModel.expires_at <= now),
-        )
+        self._add_sms_admission(tx, notice, now.astimezone(UTC), limits)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            for reason in ("duplicate", "hourly_limit", "daily_limit"):
+            for reason in REFUSALS:
                 if reason in cancelled.failed:
                     return reason
             return "rate_limited"
@@ -301,13 +500,13 @@ class DynamoSqsOutbox:
 
     def is_email_suppressed(self, address: str) -> bool:
         try:
-            GuardModel.get(f"suppressed#email#{address.lower()}")
+            GuardModel.get(_suppression_key(address))
         except GuardModel.DoesNotExist:
             return False
         return True
 
     def suppress_email(self, address: str, reason: str) -> None:
-        GuardModel(f"suppressed#email#{address.lower()}", owner=reason[:100]).save()
+        GuardModel(_suppression_key(address), owner=reason[:100]).save()
 
     def delay_retry(self, receipt_handle: str, seconds: int) -> None:
         """Backoff: the failed message comes back after ``seconds``."""
@@ -350,3 +549,23 @@ class DynamoSqsOutbox:
             return notification_from_model(NotificationModel.get(notification_id, consistent_read=True))
         except NotificationModel.DoesNotExist:
             return None
+
+
+def _suppression_key(address: str) -> str:
+    return f"suppressed#email#{address.lower()}"
+
+
+def _merged_tallies(tallies: Iterable[Tally]) -> list[Tally]:
+    """One tally a day: the counts summed, the highest latency kept."""
+    by_day: dict[date, Tally] = {}
+    for tally in tallies:
+        known = by_day.get(tally.day)
+        if known is None:
+            by_day[tally.day] = tally
+            continue
+        counts = dict(known.counts)
+        for name, n in tally.counts.items():
+            counts[name] = counts.get(name, 0) + n
+        highest = max((v for v in (known.latency_max_ms, tally.latency_max_ms) if v is not None), default=None)
+        by_day[tally.day] = Tally(tally.day, counts, latency_max_ms=highest)
+    return list(by_day.values())

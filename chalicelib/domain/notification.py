@@ -58,6 +58,36 @@ class Notification:
 FORM01_ATTACHMENT = "form01#"
 
 
+def needs_sms_admission(notice: Notification) -> bool:
+    """An SMS counts against its number's allowance (and the duplicate window) on its first try,
+    unless its kind is exempt; ``notice`` as claimed (its try included in ``attempts``)."""
+    return notice.channel == SMS and notice.attempts <= 1 and notice.kind not in LIMIT_EXEMPT_KINDS
+
+
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """What claiming a worker's batch settled: ``claimed`` notices to send now (``sending``);
+    ``refused`` ones claimed and marked ``suppressed`` (with why: an SMS limit, a duplicate, a
+    suppressed address); ``unsettled`` ids the batch could not settle together, to claim one at a
+    time. An id in none of them was not claimable (another worker has it, or it is done)."""
+
+    claimed: list[Notification] = field(default_factory=list)
+    refused: list[tuple[Notification, str]] = field(default_factory=list)
+    unsettled: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SentNotice:
+    """A notice the provider accepted: what marks it sent."""
+
+    notification_id: str
+    provider_message_id: str
+    sent_at: datetime
+    latency_seconds: float
+    kind: str = ""
+    clear: bool = True  # a secret or an earlier error to erase (False: the notice had neither)
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file sent with an email (Form 01 as a PDF)."""

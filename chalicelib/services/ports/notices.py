@@ -7,7 +7,16 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ...domain.delivery import Receipt
-from ...domain.notification import Attachment, AuditEvent, LedgerEntry, Notification, Recorded, SmsLimits
+from ...domain.notification import (
+    Attachment,
+    AuditEvent,
+    ClaimedBatch,
+    LedgerEntry,
+    Notification,
+    Recorded,
+    SentNotice,
+    SmsLimits,
+)
 
 if TYPE_CHECKING:  # annotations only: kept off the cold start
     from ...domain.service_report import Tally
@@ -37,6 +46,15 @@ class Outbox(Protocol):
     ) -> None:
         """Record the notice as sent (still ``sending``: else ``ConcurrentChangeError``)
         and ``tally`` in one transaction, then raise the day's maximum latency."""
+
+    def claim_batch(self, notification_ids: list[str], now: datetime, limits: SmsLimits) -> ClaimedBatch:
+        """Claim a batch at once, as ``claim`` does each, with the abuse limits of the SMS that
+        need them (``needs_sms_admission``) and the suppression list of the emails, atomically per
+        notice: a refused one is claimed and marked ``suppressed``, never sent."""
+
+    def mark_sent_batch(self, sent: list[SentNotice]) -> list[str]:
+        """Record the notices as sent, with their latencies counted, as ``mark_sent`` does each;
+        the ids another worker's claim took over meanwhile (not written, not counted)."""
 
     def mark_suppressed(self, notification_id: str, reason: str) -> None: ...
 

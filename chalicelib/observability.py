@@ -8,6 +8,7 @@ which tracer is behind ``tracer``. Tracing is off outside Lambda
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -43,10 +44,17 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = _Tracer(service=SERVICE)
 
 
+_flushing = threading.Lock()
+
+
 def flush_metrics() -> None:
-    """Emit the EMF blob for this invocation, if anything was recorded."""
-    if metrics.metric_set:
-        metrics.flush_metrics()
+    """Emit the EMF blob for this invocation, if anything was recorded. Lambda runs one invocation
+    at a time per process; the local stack and the tests run handlers on threads that share the
+    one ``metrics`` object, so a flush is one at a time and an empty set (flushed by another
+    thread meanwhile) is not an error."""
+    with _flushing:
+        if metrics.metric_set:
+            metrics.flush_metrics(raise_on_empty_metrics=False)
 
 
 __all__ = ["MetricUnit", "flush_metrics", "logger", "metrics", "tracer"]

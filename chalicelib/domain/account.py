@@ -206,6 +206,16 @@ class AccountHolder:
     context_words: tuple[str, ...] = field(default=())
 
 
+def sign_in_name(username: str, identity_key: str, roles: tuple[str, ...] = (CITIZEN,)) -> str:
+    """The name a citizen is told to sign in with: the 12-digit personal ID number (the CCCD
+    number, which Công văn 1804/BHXH-QLT makes the social-insurance code) when the account was
+    issued against one, else the username (a passport holder's social-insurance code, staff)."""
+    number = identity_key.removeprefix("id#")
+    if set(roles) == {CITIZEN} and identity_key.startswith("id#") and len(number) == 12 and number.isdigit():
+        return number
+    return username
+
+
 @dataclass(frozen=True)
 class PasswordDue:
     """An account whose password expires on a given day (from the sparse index)."""

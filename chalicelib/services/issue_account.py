@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import templates
-from ..domain.account import CITIZEN, Account, AccountHolder
+from ..domain.account import CITIZEN, Account, AccountHolder, sign_in_name
 from ..domain.declaration import audit_event_id, identity_key
 from ..domain.form01 import Form01
 from ..domain.notification import AuditEvent, Notification, notices_for
@@ -84,14 +84,15 @@ def prepare_account(
         channel=channel,
     )
     notices: list[Notification] = []
+    name = sign_in_name(holder.username, holder.identity_key, holder.roles)
     if notify:
         notices = notices_for(
             source=source,
             kind="account_approved",
             phone=holder.phone,
             email=holder.email,
-            sms=templates.account_approved_sms(holder.username, password),
-            mail=templates.account_approved_email(holder.full_name, holder.username, password),
+            sms=templates.account_approved_sms(name, password),
+            mail=templates.account_approved_email(holder.full_name, name, password),
             now=now,
             secret=password,
         )

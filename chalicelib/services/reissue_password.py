@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import templates
-from ..domain.account import CITIZEN, Account
+from ..domain.account import CITIZEN, Account, sign_in_name
 from ..domain.errors import (
     AccountNotFoundError,
     ConcurrentChangeError,
@@ -34,6 +34,7 @@ from ..domain.rate_limits import REISSUE_PER_ACCOUNT, REISSUE_PER_OFFICER, retry
 from ..domain.request_fields import string_fields
 from .account_alerts import account_event
 from .deps import Deps
+from .find_account import find_account, is_personal_id
 from .officer_desk import Officer
 
 FIELDS = ("document_type", "document_number")
@@ -65,24 +66,27 @@ def reissue_password(
 ) -> Account:
     document_type, document_number = parse_document(body)
     office = officer.require_office()
-    account = deps.accounts.get(username) if is_bhxh_code(username) else None
+    # The social-insurance code or the 12-digit personal ID number: the same account either way.
+    account = find_account(deps, username) if is_bhxh_code(username) or is_personal_id(username) else None
     if account is None:
         raise AccountNotFoundError()
     if set(account.roles) - {CITIZEN}:
         raise ForbiddenError()  # staff passwords are reset by an administrator (ops), not at the counter
     if not holds_document(account, document_type, document_number):
         raise ValidationError([FieldError("document_number", "document_not_holder")])
+    username = account.username
     wait = deps.rate_limits.take([(REISSUE_PER_ACCOUNT, username), (REISSUE_PER_OFFICER, officer.username)], now)
     if wait is not None:
         raise ReissueRateLimitedError(retry_after_seconds(wait))
     password = new_temporary_password()
+    name = sign_in_name(account.username, account.identity_key, account.roles)
     notices = notices_for(
         source=f"account#{username}#reissue#{now.isoformat()}",
         kind="temporary_password",
         phone=account.phone,
         email=account.email,
-        sms=templates.temporary_password_sms(username, password),
-        mail=templates.temporary_password_email(account.full_name, username, password),
+        sms=templates.temporary_password_sms(name, password),
+        mail=templates.temporary_password_email(account.full_name, name, password),
         now=now,
         secret=password,
     )

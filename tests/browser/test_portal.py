@@ -442,7 +442,8 @@ def test_citizen_signs_in_with_the_sms_password_and_must_change_it(stack, contex
     change_password(page, temporary, NEW_PASSWORD["citizen"])
     page.wait_for_url(re.compile(r"/account\.html"))
     expect(page.locator("#me")).to_contain_text(KHANH["full_name"])
-    expect(page.locator("#me")).to_contain_text(username)
+    assert username == KHANH["id_number"]  # the notice names the account by the CCCD number
+    expect(page.locator("#me")).to_contain_text(KHANH["bhxh_code"])  # the same account
     check_page(page, "account")
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url(re.compile(r"/signin\.html\?signed_out=1"))

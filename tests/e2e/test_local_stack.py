@@ -151,7 +151,8 @@ def test_officer_receives_and_approves_then_the_person_signs_in(stack: dict[str,
     assert requests.get(link.json()["url"], timeout=10).content == jpeg()
 
     approval = wait_for_sms(stack, "+84705683953", "MK tam")
-    assert len(approval) == 1 and "TK: 0139941583" in approval[0]
+    # The notice names the account by the CCCD number (Công văn 1804/BHXH-QLT); the code signs in too.
+    assert len(approval) == 1 and f"TK: {body['id_document']['number']}" in approval[0]
     password = approval[0].split("MK tam: ")[1].split(" ")[0]
     person = requests.post(f"{api}/v1/auth/login", json={"username": "0139941583", "password": password}, timeout=10)
     assert person.status_code == 200, person.text

@@ -60,11 +60,11 @@ def test_signed_submission_is_approved_and_the_password_arrives_by_sms(stack: di
 
     messages = wait_for_sms(stack, person["phone"])
     assert len(messages) == 1, messages
-    found = re.search(r"TK: (\d{10}) MK tam: (\S+)", messages[0])
-    assert found and found.group(1) == person["bhxh_code"]
+    found = re.search(r"TK: (\d{12}) MK tam: (\S+)", messages[0])
+    assert found and found.group(1) == person["id_document"]["number"]  # the CCCD number names the account
     signed_in = requests.post(
         f"{stack['api']}/v1/auth/login",
-        json={"username": person["bhxh_code"], "password": found.group(2)},
+        json={"username": found.group(1), "password": found.group(2)},
         timeout=30,
     )
     assert signed_in.status_code == 200, signed_in.text

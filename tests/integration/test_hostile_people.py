@@ -135,7 +135,7 @@ def test_reissued_password_gets_through_the_sms_limits(
     drain(aws)
 
     new_sms = sms_to(PHONE)[before:]
-    assert len(new_sms) == 1 and "MK tam moi cho TK 0123456789" in new_sms[0]
+    assert len(new_sms) == 1 and "MK tam moi cho TK 001089056789" in new_sms[0]
     assert "Neu khong phai ban yeu cau, goi ngay 19009068" in new_sms[0]
     password = new_sms[0].split(": ")[2].split(" ")[0]
     assert login(client, CITIZEN, password).status_code == 200

@@ -91,9 +91,9 @@ def test_online_declaration_received_approved_and_signed_in(
     assert AccountModel.get("0123456789").temporary is True
     drain(aws)
     sms = [text for phone, text in sent_sms() if phone == "+84912345678" and "MK tam" in text]
-    assert len(sms) == 1 and "TK: 0123456789" in sms[0]
+    assert len(sms) == 1 and "TK: 001089020747" in sms[0]  # the CCCD number names the account (CV 1804/BHXH-QLT)
     password = sms[0].split("MK tam: ")[1].split(" ")[0]
-    signed_in = call(client, "POST", "/v1/auth/login", {"username": "0123456789", "password": password})
+    signed_in = call(client, "POST", "/v1/auth/login", {"username": "001089020747", "password": password})
     assert json.loads(signed_in.body)["password_change_required"] is True
 
     history = json.loads(call(client, "GET", f"/v1/declarations/{created['id']}/history", token=desk["officer"]).body)

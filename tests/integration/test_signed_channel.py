@@ -57,7 +57,7 @@ def test_signed_declaration_is_approved_and_the_account_goes_out_by_sms(
     assert str(stored.signature["issuer"]).startswith("CN=BHXH Demo Licensed CA")
     drain(aws)
     sms = [text for phone, text in sent_sms() if phone == "+84912345678"]
-    assert len(sms) == 1 and "TK: 0123456789" in sms[0] and "MK tam: " in sms[0]
+    assert len(sms) == 1 and "TK: 001089020747" in sms[0] and "MK tam: " in sms[0]
     password = sms[0].split("MK tam: ")[1].split(" ")[0]
     signed_in = client.http.post(
         "/v1/auth/login",

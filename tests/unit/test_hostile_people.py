@@ -121,3 +121,27 @@ def test_recovery_request_queues_the_same_task_whether_or_not_the_account_exists
     assert all("912345678" not in str(task) for task in fake_deps.outbox.tasks)  # no phone number in the queue
     assert fake_deps.outbox.queue == [n for n in fake_deps.outbox.queue if "recovery" not in n]
     assert fake_deps.accounts.accounts["0123456789"].recovery is None
+
+
+def test_a_reissue_by_the_cccd_number_reaches_the_same_account_and_shares_its_limit(fake_deps: FakeDeps) -> None:
+    """Công văn 1804/BHXH-QLT: the officer may type the 12-digit personal ID number; the notice names
+    the account by it, and the code and the number count against one per-account limit."""
+    issue(fake_deps, "0123456789")
+    number = shown("0123456789")["document_number"]
+    updated = reissue_password(fake_deps, number, shown("0123456789"), OFFICER_01, fake_deps.clock())
+    assert updated.username == "0123456789"
+    sms = [text for _, text in fake_deps.sender.sms] + [
+        n.text for n in (s.notice for s in fake_deps.outbox.stored.values()) if n.kind == "temporary_password"
+    ]
+    assert any(f"MK tam moi cho TK {number}:" in text for text in sms)
+    with pytest.raises(ReissueRateLimitedError):  # the same account by its code: within 10 minutes
+        reissue_password(fake_deps, "0123456789", shown("0123456789"), OFFICER_01, fake_deps.clock())
+
+
+def test_notices_name_the_account_by_the_cccd_number_only_for_citizens_issued_against_one() -> None:
+    from chalicelib.domain.account import sign_in_name
+
+    assert sign_in_name("0123456789", "id#001089020747") == "001089020747"
+    assert sign_in_name("0123456789", "passport#FR#12AB34567") == "0123456789"
+    assert sign_in_name("0123456789", "id#123456789") == "0123456789"  # a 9-digit CMND: the code
+    assert sign_in_name("0100000001", "id#001089020747", (OFFICER,)) == "0100000001"  # staff keep theirs

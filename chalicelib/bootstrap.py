@@ -22,6 +22,7 @@ from .services.ports.id_copies import IdCopyStorage
 from .services.ports.notices import Outbox, Sender
 from .services.ports.signatures import SignatureVerifier
 from .services.ports.stats import ServiceStats
+from .services.ports.vneid import IdentityProvider
 
 if TYPE_CHECKING:
     from .adapters.stats import DynamoServiceStats
@@ -190,6 +191,39 @@ class Container:
         style = "path" if os.environ.get("AWS_ENDPOINT_URL") else "virtual"
         client = self._session.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": style}))
         return S3IdCopyStorage(client, self.settings.id_copies_bucket)
+
+    @cached_property
+    def vneid(self) -> IdentityProvider:
+        """The VNeID relying party; its metadata and keys are cached for the process. Off (every
+        call refused as ``vneid_unavailable``) while no issuer is configured."""
+        from .vneid.oidc import OidcClient, ProviderConfig
+
+        settings = self.settings
+        secret: list[str] = []
+
+        def client_secret() -> str:
+            # Read once, when first needed: an SSM SecureString in AWS, the local stack's own value.
+            if not secret:
+                if settings.vneid_client_secret_parameter:
+                    answer = self.client("ssm").get_parameter(
+                        Name=settings.vneid_client_secret_parameter, WithDecryption=True
+                    )
+                    secret.append(str(answer["Parameter"]["Value"]))
+                else:
+                    secret.append(settings.vneid_client_secret)
+            return secret[0]
+
+        return OidcClient(
+            ProviderConfig(
+                issuer=settings.vneid_issuer,
+                client_id=settings.vneid_client_id,
+                client_secret=client_secret,
+                redirect_uri=settings.vneid_redirect_uri,
+                level_claim=settings.vneid_level_claim,
+                level_required=settings.vneid_level_required,
+                id_claim=settings.vneid_id_claim,
+            )
+        )
 
     @cached_property
     def hasher(self) -> Hasher:

@@ -61,6 +61,17 @@ class Settings:
     leadership_emails: tuple[str, ...] = ()
     # The copies of ID documents kept with office and paper dossiers (S3, SSE-KMS by the bucket's default).
     id_copies_bucket: str = "bhxh-local-id-copies"
+    # VNeID, the national e-ID, as an OpenID Connect provider (Decree 164/2025/NĐ-CP). Empty issuer: off.
+    vneid_issuer: str = ""
+    vneid_client_id: str = ""
+    vneid_redirect_uri: str = ""
+    # Where the client secret is: an SSM SecureString parameter name (deployed), or the secret itself
+    # in ``BHXH_VNEID_CLIENT_SECRET`` for the local stack only.
+    vneid_client_secret_parameter: str = ""
+    vneid_client_secret: str = ""
+    vneid_level_claim: str = "identity_level"
+    vneid_level_required: str = "2"
+    vneid_id_claim: str = "personal_id"
 
     def sms_limits(self) -> SmsLimits:
         """SMS abuse limits per phone number (per hour, per day, identical text)."""
@@ -154,4 +165,12 @@ def load_settings() -> Settings:
         leadership_emails=tuple(
             address.strip() for address in _env("BHXH_LEADERSHIP_EMAILS", "").split(",") if address.strip()
         ),
+        vneid_issuer=_env("BHXH_VNEID_ISSUER", ""),
+        vneid_client_id=_env("BHXH_VNEID_CLIENT_ID", ""),
+        vneid_redirect_uri=_env("BHXH_VNEID_REDIRECT_URI", ""),
+        vneid_client_secret_parameter=_env("BHXH_VNEID_CLIENT_SECRET_PARAMETER", ""),
+        vneid_client_secret=_env("BHXH_VNEID_CLIENT_SECRET", "") if stage == "local" else "",
+        vneid_level_claim=_env("BHXH_VNEID_LEVEL_CLAIM", "identity_level"),
+        vneid_level_required=_env("BHXH_VNEID_LEVEL_REQUIRED", "2"),
+        vneid_id_claim=_env("BHXH_VNEID_ID_CLAIM", "personal_id"),
     )

@@ -73,6 +73,7 @@ from chalicelib.domain.service_report import (
     receipt_tally,
     status_tally,
 )
+from chalicelib.domain.vneid import Identity, Started
 from chalicelib.services.ports.signatures import SignatureVerifier
 
 STALE_CLAIM = timedelta(minutes=2)
@@ -196,7 +197,7 @@ class FakeDeclarationStore:
                 ):
                     raise AccountExistsError()
                 self.accounts.accounts[decision.account.username] = decision.account
-                self.accounts.guards.update(decision.account_guards)
+                self.accounts.hold(decision.account_guards, decision.account.username)
             self.items[decision.before.id] = decision.after
             if self.outbox is not None:
                 self.outbox.record(decision.notices, [])
@@ -232,7 +233,7 @@ class FakeDeclarationStore:
             if decided.account is not None:
                 assert self.accounts is not None
                 self.accounts.accounts[decided.account.username] = decided.account
-                self.accounts.guards.update(decided.account_guards)
+                self.accounts.hold(decided.account_guards, decided.account.username)
             self.items[declaration.id] = declaration
             for guard in decided.guards:
                 self.guards[guard.key] = _Guard(declaration.id, guard.expires_at)
@@ -586,6 +587,8 @@ class FakeAccountStore:
     def __init__(self, outbox: FakeOutbox, audit: list[AuditEvent]) -> None:
         self.accounts: dict[str, Account] = {}
         self.guards: set[str] = set()
+        self.guard_owners: dict[str, str] = {}
+        self.login_states: dict[str, tuple[dict[str, str], datetime]] = {}
         self.sessions: dict[str, Session] = {}
         self.failed_login_writes = 0
         self._outbox = outbox
@@ -599,18 +602,45 @@ class FakeAccountStore:
             if account.username in self.accounts or any(key in self.guards for key in guard_keys):
                 raise AccountExistsError()
             self.accounts[account.username] = account
-            self.guards.update(guard_keys)
+            self.hold(guard_keys, account.username)
             self._outbox.record(notices, [])
             self._audit.extend(audit)
 
     def get(self, username: str) -> Account | None:
         return self.accounts.get(username)
 
+    def hold(self, guard_keys: list[str], username: str) -> None:
+        """The guards an account is written with, each naming it (as the adapter's ``owner``)."""
+        self.guards.update(guard_keys)
+        self.guard_owners.update(dict.fromkeys(guard_keys, username))
+
     def username_by_identity(self, identity_key: str) -> str | None:
-        if f"account#{identity_key}" not in self.guards:  # the guard the adapter reads
+        key = f"account#{identity_key}"
+        if key not in self.guards:  # the guard the adapter reads
             return None
+        if key in self.guard_owners:
+            return self.guard_owners[key]
         owners = [a.username for a in self.accounts.values() if a.identity_key == identity_key]
         return owners[0] if owners else None
+
+    def link_identity(self, username: str, identity_key: str) -> bool:
+        key = f"account#{identity_key}"
+        with self._lock:
+            if key in self.guards and self.guard_owners.get(key) != username:
+                return False
+            self.hold([key], username)
+            return True
+
+    def save_login_state(self, key: str, payload: dict[str, str], expires_at: datetime) -> None:
+        assert key not in self.login_states
+        self.login_states[key] = (dict(payload), expires_at)
+
+    def take_login_state(self, key: str, now: datetime) -> dict[str, str] | None:
+        with self._lock:
+            saved = self.login_states.pop(key, None)
+        if saved is None or saved[1] <= now:
+            return None
+        return saved[0]
 
     def record_failed_login(
         self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
@@ -862,6 +892,50 @@ class FakeCampaignStore:
 
 
 @dataclass
+class FakeIdentityProvider:
+    """VNeID in memory: ``grant`` is the person signing in at the provider; the codes, tokens,
+    verifiers and nonces are checked as the real relying party checks them (the token's
+    cryptography is tested on ``chalicelib.vneid.oidc`` itself)."""
+
+    started: list[Started] = field(default_factory=list)
+    codes: dict[str, tuple[Identity, str, str]] = field(default_factory=dict)  # code -> (who, verifier, nonce)
+    tokens: dict[str, tuple[Identity, str]] = field(default_factory=dict)
+
+    def start(self) -> Started:
+        n = len(self.started)
+        started = Started(
+            f"state-{n}", f"nonce-{n}", f"verifier-{n}", f"https://vneid.example/authorize?state=state-{n}"
+        )
+        self.started.append(started)
+        return started
+
+    def grant(self, started: Started, identity: Identity) -> str:
+        code = f"code-{len(self.codes)}-{started.state}"
+        self.codes[code] = (identity, started.verifier, started.nonce)
+        return code
+
+    def exchange(self, code: str, verifier: str) -> str:
+        from chalicelib.domain.vneid import VneidCodeInvalidError
+
+        granted = self.codes.pop(code, None)
+        if granted is None or granted[1] != verifier:
+            raise VneidCodeInvalidError()
+        token = f"token-{code}"
+        self.tokens[token] = (granted[0], granted[2])
+        return token
+
+    def identity(self, id_token: str, nonce: str) -> Identity:
+        from chalicelib.domain.vneid import LevelInsufficientError, TokenNonceInvalidError
+
+        identity, expected = self.tokens[id_token]
+        if nonce != expected:
+            raise TokenNonceInvalidError()
+        if identity.level != "2":
+            raise LevelInsufficientError()
+        return identity
+
+
+@dataclass
 class FakeDeps:
     declarations: FakeDeclarationStore = field(default_factory=FakeDeclarationStore)
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
@@ -879,6 +953,7 @@ class FakeDeps:
     settings: Settings = field(default_factory=load_settings)
     rate_limits: FakeRateLimiter = field(default_factory=FakeRateLimiter)
     id_copies: FakeIdCopyStorage = field(default_factory=FakeIdCopyStorage)
+    vneid: FakeIdentityProvider = field(default_factory=FakeIdentityProvider)
 
     def run_queued_tasks(self) -> int:
         """What the notice worker does with the tasks requests queued (recovery, alerts)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from ..domain.account import (
     CITIZEN,
@@ -142,6 +143,40 @@ class DynamoAccountStore:
             return str(GuardModel.get(f"account#{identity_key}", consistent_read=True).owner)
         except GuardModel.DoesNotExist:
             return None
+
+    def link_identity(self, username: str, identity_key: str) -> bool:
+        key = f"account#{identity_key}"
+        try:
+            GuardModel(key, owner=username).save(
+                condition=GuardModel.key.does_not_exist() | (GuardModel.owner == username)
+            )
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def save_login_state(self, key: str, payload: dict[str, str], expires_at: datetime) -> None:
+        GuardModel(f"login-state#{key}", owner=json.dumps(payload), expires_at=_utc(expires_at)).save(
+            condition=GuardModel.key.does_not_exist()
+        )
+
+    def take_login_state(self, key: str, now: datetime) -> dict[str, str] | None:
+        """One DeleteItem that returns what it deleted, on condition it had not expired (DynamoDB's
+        TTL deletes late: the condition is the expiry)."""
+        try:
+            response = GuardModel._get_connection().delete_item(
+                f"login-state#{key}",
+                condition=GuardModel.key.exists() & (GuardModel.expires_at > _utc(now)),
+                return_values="ALL_OLD",
+            )
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        owner = response.get("Attributes", {}).get("owner", {}).get("S")
+        value = json.loads(owner) if owner else None
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else None
 
     def record_failed_login(
         self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None

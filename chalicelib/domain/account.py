@@ -53,13 +53,23 @@ class Account:
     channel: str | None = None  # how the account was issued (signed, office, paper, ops)
 
     @property
+    def has_password(self) -> bool:
+        """False for an account registered through VNeID that never set one: it signs in with VNeID."""
+        return bool(self.password_hash)
+
+    @property
     def password_expires_at(self) -> datetime:
         lifetime = TEMPORARY_PASSWORD_LIFETIME if self.temporary else PASSWORD_MAX_AGE
         return self.password_set_at + lifetime
 
+    @property
+    def password_expiry(self) -> datetime | None:
+        """When the password must be changed by; None without a password (nothing to change)."""
+        return self.password_expires_at if self.has_password else None
+
     def password_change_required(self, now: datetime) -> bool:
-        """A temporary password, or one older than 6 months, must be changed."""
-        return self.temporary or self.password_expires_at <= now
+        """A temporary password, or one older than 6 months, must be changed (only a password)."""
+        return self.has_password and (self.temporary or self.password_expires_at <= now)
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
@@ -86,7 +96,7 @@ def lock_delay(failures: int) -> timedelta:
 def password_expiry_day(account: Account) -> date | None:
     """The Vietnamese day a real password expires (None for temporary ones:
     they lapse after 7 days and need no reminder)."""
-    if account.temporary:
+    if account.temporary or not account.has_password:
         return None
     return account.password_expires_at.astimezone(VN_TZ).date()
 
@@ -140,7 +150,7 @@ def new_session(account: Account, token: str, now: datetime) -> Session:
         absolute_expires_at=absolute,
         office_code=account.office_code,
         province_code=account.province_code,
-        password_expires_at=account.password_expires_at,
+        password_expires_at=account.password_expiry,
     )
 
 

@@ -17,6 +17,7 @@ REMINDER_DAYS_BEFORE = (3, 1)
 CHANNEL_OFFICE = "office"
 CHANNEL_PAPER = "paper"
 CHANNEL_SIGNED = "signed"
+CHANNEL_VNEID = "vneid"  # registered through a level-2 VNeID e-ID account (Decree 164/2025/NĐ-CP)
 
 AWAITING_OFFICE = "awaiting_office"
 RECEIVED = "received"
@@ -149,14 +150,16 @@ def new_signed_declaration(
     reasons: tuple[str, ...] = (),
     registry: dict[str, str] | None = None,
     signature: dict[str, str] | None = None,
+    channel: str = CHANNEL_SIGNED,
 ) -> Declaration:
-    """A Form 01 signed with a personal digital certificate: decided on arrival
-    (approved, or rejected with reasons), never open, so it holds no TTL."""
+    """A Form 01 signed with a personal digital certificate (or whose declarant signed in with a
+    level-2 VNeID account): decided on arrival (approved, or rejected with reasons), never open,
+    so it holds no TTL."""
     received = now.astimezone(UTC).replace(microsecond=0)
     return Declaration(
         id=declaration_id,
         code=code,
-        channel=CHANNEL_SIGNED,
+        channel=channel,
         status=status,
         form=form,
         created_at=received,

@@ -282,6 +282,32 @@ def account_approved_email(full_name: str, username: str, temporary_password: st
     )
 
 
+def account_approved_vneid_sms(username: str) -> Sms:
+    """Registered through VNeID: no password was issued; the person signs in with VNeID."""
+    return _sms(
+        f"BHXH VN: Dang ky giao dich dien tu qua VNeID thanh cong. TK: {username}. "
+        f"Dang nhap bang VNeID, khong can mat khau. HT {HOTLINE_SMS}"
+    )
+
+
+def account_approved_vneid_email(full_name: str, username: str) -> Email:
+    return _email(
+        "BHXH Việt Nam: tài khoản giao dịch điện tử của Ông/Bà đã được cấp (qua VNeID)",
+        [
+            f"Kính gửi {full_name},",
+            "Cơ quan BHXH đã chấp nhận đăng ký giao dịch điện tử của Ông/Bà qua tài khoản định danh điện tử VNeID.",
+            f"Tên đăng nhập: {username}. Ông/Bà đăng nhập bằng VNeID; không có mật khẩu tạm nào được cấp.",
+            f"Đăng nhập tại {PORTAL_URL}. Tổng đài hỗ trợ: {HOTLINE}.",
+        ],
+        [
+            f"Dear {unaccent(full_name)},",
+            "BHXH has accepted your registration for electronic transactions through your VNeID e-ID account.",
+            f"Username: {username}. You sign in with VNeID; no temporary password was issued.",
+            f"Sign in at {PORTAL_URL}. Hotline: {HOTLINE}.",
+        ],
+    )
+
+
 def temporary_password_sms(username: str, temporary_password: str) -> Sms:
     """Sent when an officer reissues the password: it is also the owner's alert."""
     return _sms(

@@ -23,7 +23,7 @@ def sign_in(call: Call) -> ViewResult:
         "expires_at": signed_in.session.absolute_expires_at.isoformat(),
         "idle_expires_at": signed_in.session.idle_expires_at.isoformat(),
         "password_change_required": signed_in.password_change_required,
-        "password_expires_at": signed_in.account.password_expires_at.isoformat(),
+        "password_expires_at": signed_in.account.password_expires_at.isoformat(),  # a password was checked
     }
 
 
@@ -61,6 +61,43 @@ def finish_recovery(call: Call) -> ViewResult:
     deps = container()
     confirm_recovery(deps, call.json(), deps.clock())
     return 204, None
+
+
+@routes.route("/v1/auth/vneid/start", methods=["POST"])
+def vneid_start(call: Call) -> ViewResult:
+    from ..services.vneid_sign_in import start_vneid
+
+    deps = container()
+    started = start_vneid(deps, call.json(), deps.clock())
+    return 200, {"authorization_url": started.authorization_url, "expires_at": started.expires_at.isoformat()}
+
+
+@routes.route("/v1/auth/vneid/callback", methods=["POST"])
+def vneid_callback(call: Call) -> ViewResult:
+    from ..services.sign_in import SignedIn
+    from ..services.vneid_sign_in import complete_vneid
+
+    deps = container()
+    outcome = complete_vneid(deps, call.json(), deps.clock(), trace_id=call.correlation_id)
+    if isinstance(outcome, SignedIn):
+        metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)
+        return 200, {
+            "outcome": "signed_in",
+            "token": outcome.token,
+            "expires_at": outcome.session.absolute_expires_at.isoformat(),
+            "idle_expires_at": outcome.session.idle_expires_at.isoformat(),
+            "username": outcome.account.username,
+        }
+    metrics.add_metric(name=f"VneidRegistrations_{outcome.status}", unit=MetricUnit.Count, value=1)
+    body: dict[str, object] = {"outcome": outcome.status, "reasons": list(outcome.reasons)}
+    if outcome.declaration is not None:
+        body["declaration_id"] = outcome.declaration.id
+        body["code"] = outcome.declaration.code
+    if outcome.differences:
+        body["differences"] = list(outcome.differences)
+    if outcome.username is not None:
+        body["username"] = outcome.username
+    return (201 if outcome.status == "approved" else 200), body
 
 
 @routes.route("/v1/me", signed_in=True)

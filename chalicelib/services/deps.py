@@ -15,6 +15,7 @@ from ..services.ports.id_copies import IdCopyStorage
 from ..services.ports.notices import Outbox, Sender
 from ..services.ports.signatures import SignatureVerifier
 from ..services.ports.stats import ServiceStats
+from ..services.ports.vneid import IdentityProvider
 
 if TYPE_CHECKING:  # argon2 is imported only by the paths that hash
     from ..config import Settings
@@ -60,6 +61,9 @@ class Deps(Protocol):
 
     @property
     def id_copies(self) -> IdCopyStorage: ...
+
+    @property
+    def vneid(self) -> IdentityProvider: ...
 
     @property
     def clock(self) -> Callable[[], datetime]: ...

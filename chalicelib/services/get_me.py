@@ -21,7 +21,7 @@ def get_me(deps: Deps, username: str, now: datetime) -> dict[str, Any]:
         "email": mask(account.email) if account.email else None,
         "roles": list(account.roles),
         "office_code": account.office_code,
-        "password_expires_at": account.password_expires_at.isoformat(),
+        "password_expires_at": account.password_expiry.isoformat() if account.password_expiry else None,
         "password_change_required": account.password_change_required(now),
         "temporary_password": account.temporary,
     }

@@ -64,10 +64,16 @@ def prepare_account(
     channel: str,
     notify: bool = True,
     trace_id: str | None = None,
+    with_password: bool = True,
+    extra_identities: tuple[str, ...] = (),
 ) -> PreparedAccount:
     """Build (not write) the account: temporary password, its hash, the
-    approval notices carrying the password, and the audit event."""
-    password = new_temporary_password()
+    approval notices carrying the password, and the audit event.
+
+    ``with_password=False`` (registered through VNeID): no password at all, so nothing to change at
+    first sign-in and no 6-month rule; the notices say to sign in with VNeID. ``extra_identities``
+    (``vneid#<subject>``) are guarded with the account, each naming it."""
+    password = new_temporary_password() if with_password else ""
     account = Account(
         username=holder.username,
         full_name=holder.full_name,
@@ -75,9 +81,9 @@ def prepare_account(
         email=holder.email,
         identity_key=holder.identity_key,
         roles=holder.roles,
-        password_hash=deps.hasher.hash(password),
+        password_hash=deps.hasher.hash(password) if with_password else "",
         password_set_at=now,
-        temporary=True,
+        temporary=with_password,
         created_at=now,
         office_code=holder.office_code,
         province_code=holder.province_code,
@@ -85,7 +91,7 @@ def prepare_account(
     )
     notices: list[Notification] = []
     name = sign_in_name(holder.username, holder.identity_key, holder.roles)
-    if notify:
+    if notify and with_password:
         notices = notices_for(
             source=source,
             kind="account_approved",
@@ -95,6 +101,16 @@ def prepare_account(
             mail=templates.account_approved_email(holder.full_name, name, password),
             now=now,
             secret=password,
+        )
+    elif notify:
+        notices = notices_for(
+            source=source,
+            kind="account_approved",
+            phone=holder.phone,
+            email=holder.email,
+            sms=templates.account_approved_vneid_sms(name),
+            mail=templates.account_approved_vneid_email(holder.full_name, name),
+            now=now,
         )
     audit = AuditEvent(
         subject=f"account#{holder.username}",
@@ -107,7 +123,8 @@ def prepare_account(
         office_code=holder.office_code,
         trace_id=trace_id,
     )
-    return PreparedAccount(account, password, account_guards(holder), notices, audit)
+    guards = account_guards(holder) + [f"account#{identity}" for identity in extra_identities]
+    return PreparedAccount(account, password, guards, notices, audit)
 
 
 def issue_account(

@@ -41,7 +41,7 @@ def login(deps: Deps, username: str, password: str, now: datetime) -> SignedIn:
     # verification cost as a real attempt would take.
     # The social-insurance code or the 12-digit personal ID number (find_account).
     account = find_account(deps, username) if 0 < len(username) <= MAX_USERNAME else None
-    if account is None or account.is_locked(now) or len(password) > MAX_LENGTH * 4:
+    if account is None or account.is_locked(now) or len(password) > MAX_LENGTH * 4 or not account.has_password:
         deps.hasher.dummy_verify(password[: MAX_LENGTH * 4])
         # The same one conditional write as a wrong password, on a key no account
         # has (attempts on a locked account are not counted), so the answer takes

@@ -115,9 +115,17 @@ def submit_signed_declaration(deps: Deps, body: bytes, now: datetime, *, trace_i
     if first is not None:
         return _first_answer(first)
     participant = deps.registry.get(form.bhxh_code)
-    arrival = _Arrival(form, verified, participant, deps.new_id(), now, trace_id)
+    arrival = Arrival(
+        form,
+        participant,
+        deps.new_id(),
+        now,
+        trace_id,
+        replay_key=verified.replay_key,
+        signature=verified.certificate,
+    )
     try:
-        return _decide(deps, arrival)
+        return decide_on_arrival(deps, arrival)
     except ReplayedError as replayed:
         # A parallel copy of the same document was decided first; nothing of ours was written.
         earlier = deps.declarations.get(replayed.declaration_id)
@@ -126,7 +134,9 @@ def submit_signed_declaration(deps: Deps, body: bytes, now: datetime, *, trace_i
         return _first_answer(earlier)
 
 
-def _decide(deps: Deps, arrival: _Arrival) -> SignedOutcome:
+def decide_on_arrival(deps: Deps, arrival: Arrival) -> SignedOutcome:
+    """Approve (the account issued) when the declared data match the registry, else reject with
+    reasons; one transaction each, notices queued after it (the signed and the VNeID channels)."""
     differences = tuple(d.field for d in registry_differences(arrival.form, arrival.registry))
     if not differences:
         approved = _approve(deps, arrival)
@@ -139,15 +149,20 @@ def _decide(deps: Deps, arrival: _Arrival) -> SignedOutcome:
 
 
 @dataclass(frozen=True)
-class _Arrival:
-    """A signed Form 01 that passed every check, about to be decided."""
+class Arrival:
+    """A Form 01 whose declarant is proven (a valid signature, or a level-2 VNeID sign-in), about
+    to be decided."""
 
     form: Form01
-    verified: VerifiedSignature
     participant: Participant | None
     declaration_id: str
     now: datetime
     trace_id: str | None
+    replay_key: str  # stored with the decision, once: a replay gets the first answer
+    channel: str = CHANNEL_SIGNED
+    signature: dict[str, str] | None = None  # the signer's certificate (signed channel)
+    with_password: bool = True  # False through VNeID: the person signs in with VNeID
+    identities: tuple[str, ...] = ()  # more names for the account (``vneid#<subject>``)
 
     @property
     def registry(self) -> dict[str, str] | None:
@@ -162,7 +177,8 @@ class _Arrival:
             status=status,
             reasons=reasons,
             registry=self.registry,
-            signature=self.verified.certificate,
+            signature=self.signature,
+            channel=self.channel,
         )
 
     def audit(self, declaration: Declaration) -> AuditEvent:
@@ -177,7 +193,7 @@ class _Arrival:
         )
 
 
-def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
+def _approve(deps: Deps, arrival: Arrival) -> Declaration | None:
     """The approved declaration, or None when the person has an account already."""
     form = arrival.form
     prepared = prepare_account(
@@ -186,8 +202,10 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
         now=arrival.now,
         source=f"declaration#{arrival.declaration_id}",
         actor=ACTOR,
-        channel=CHANNEL_SIGNED,
+        channel=arrival.channel,
         trace_id=arrival.trace_id,
+        with_password=arrival.with_password,
+        extra_identities=arrival.identities,
     )
     for _ in range(CODE_ATTEMPTS):
         approved = arrival.declaration(APPROVED)
@@ -200,7 +218,7 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
                     audit=[arrival.audit(approved), prepared.audit],
                     account=prepared.account,
                     account_guards=prepared.guard_keys,
-                    replay_key=arrival.verified.replay_key,
+                    replay_key=arrival.replay_key,
                 )
             )
         except CounterCodeTakenError:
@@ -213,7 +231,7 @@ def _approve(deps: Deps, arrival: _Arrival) -> Declaration | None:
     raise RuntimeError("no free counter code after several draws")
 
 
-def _reject(deps: Deps, arrival: _Arrival, reasons: tuple[str, ...]) -> Declaration:
+def _reject(deps: Deps, arrival: Arrival, reasons: tuple[str, ...]) -> Declaration:
     for _ in range(CODE_ATTEMPTS):
         rejected = arrival.declaration(REJECTED, reasons)
         notices: list[Notification] = rejection_notices(deps, rejected, reasons, None, arrival.now)
@@ -224,7 +242,7 @@ def _reject(deps: Deps, arrival: _Arrival, reasons: tuple[str, ...]) -> Declarat
                     guards=[counter_code_guard(rejected.code)],
                     notices=notices,
                     audit=[arrival.audit(rejected)],
-                    replay_key=arrival.verified.replay_key,
+                    replay_key=arrival.replay_key,
                 )
             )
         except CounterCodeTakenError:

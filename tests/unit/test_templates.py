@@ -192,6 +192,7 @@ def _cancelled(full_name: str = "Nguyễn Văn An") -> Email:
 EMAILS = {"office_reminder_email": _reminder, "office_cancelled_email": _cancelled}
 ACCOUNT_EMAILS = {
     "account_approved_email": lambda: templates.account_approved_email("Nguyễn Văn An", "0123456789", "34679ACDEFGH"),
+    "account_approved_vneid_email": lambda: templates.account_approved_vneid_email("Nguyễn Văn An", "0123456789"),
     "temporary_password_email": lambda: templates.temporary_password_email(
         "Nguyễn Văn An", "0123456789", "34679ACDEFGH"
     ),

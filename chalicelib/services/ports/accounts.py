@@ -27,6 +27,18 @@ class AccountStore(Protocol):
         """The username of the account whose ID document is ``identity_key`` (``id#<number>``: its
         uniqueness guard names the owner), or None."""
 
+    def link_identity(self, username: str, identity_key: str) -> bool:
+        """Name the account by one more identity (``vneid#<subject>``): a guard owned by it, written
+        only if no account holds that identity yet. False when another account holds it."""
+
+    def save_login_state(self, key: str, payload: dict[str, str], expires_at: datetime) -> None:
+        """Keep what an external sign-in started with (VNeID: nonce, PKCE verifier, purpose) until
+        ``expires_at``, under ``key`` (a hash of its ``state``)."""
+
+    def take_login_state(self, key: str, now: datetime) -> dict[str, str] | None:
+        """The state saved under ``key``, removed as it is read (single use); None when unknown,
+        used already or expired."""
+
     def record_failed_login(
         self, username: str, now: datetime, *, expected: int | None = None, alert: list[Notification] | None = None
     ) -> int:

@@ -1,0 +1,1 @@
+"""VNeID (the national e-ID) as an OpenID Connect provider: the relying party."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from .env import api_port, apply_local_env, emulator_port, emulator_url, web_port
+from .env import api_port, apply_local_env, emulator_port, emulator_url, idp_port, web_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTEN_BACKLOG = 128
@@ -45,6 +46,26 @@ def main() -> int:
     pki, demo_form = write_local_demo(local_pki_dir(ROOT))
     os.environ.setdefault("BHXH_TRUST_STORE", str(pki.trust_store))
 
+    from .web import start as start_portal
+
+    # The portal: web/ and a same-origin proxy of /v1 to the API (CloudFront does the same in production).
+    # The desk posts ID copies straight to the bucket (the emulator): the portal's policy allows it.
+    portal, _ = start_portal("127.0.0.1", web_port(), api_port(), upload_origin=emulator_url())
+    portal_url = f"http://127.0.0.1:{portal.server_address[1]}"
+
+    # The demo VNeID provider (local stage only), with a client secret of this run; VNeID sends the
+    # person back to the portal's vneid.html. Set before anything reads the settings.
+    from .vneid_idp import start as start_idp
+
+    vneid_secret = secrets.token_urlsafe(24)
+    idp, idp_provider = start_idp(
+        "127.0.0.1", idp_port(), client_id="bhxh-local", client_secret=vneid_secret, stage="local"
+    )
+    os.environ.setdefault("BHXH_VNEID_ISSUER", idp_provider.issuer)
+    os.environ.setdefault("BHXH_VNEID_CLIENT_ID", "bhxh-local")
+    os.environ.setdefault("BHXH_VNEID_CLIENT_SECRET", vneid_secret)
+    os.environ.setdefault("BHXH_VNEID_REDIRECT_URI", f"{portal_url}/vneid.html")
+
     settings = load_settings()
     session = boto3.session.Session()
     created = create_all(settings, session)
@@ -66,13 +87,6 @@ def main() -> int:
     # A burst of connections is queued, as API Gateway would take it (HTTPServer's backlog is 5).
     server.server.socket.listen(LISTEN_BACKLOG)
     api_thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
-
-    from .web import start as start_portal
-
-    # The portal: web/ and a same-origin proxy of /v1 to the API (CloudFront does the same in production).
-    # The desk posts ID copies straight to the bucket (the emulator): the portal's policy allows it.
-    portal, _ = start_portal("127.0.0.1", web_port(), api_port(), upload_origin=emulator_url())
-    portal_url = f"http://127.0.0.1:{portal.server_address[1]}"
 
     from app import deliver_notifications
 
@@ -111,6 +125,9 @@ BHXH e-transaction registration: local stack
   campaign ...... {seeded["units"]} units, {seeded["rostered"]} rostered ({seeded["counted"]} registered already)
                   GET /v1/reports/progress?format=json|csv (reporter); python -m ops import-units|import-roster
   daily jobs .... python -m ops run-job office-reminders|password-age|overdue-digest|progress-digest
+  VNeID (DEMO) .. {idp_provider.issuer}/  (a stand-in for VNeID, local only: any demo person, level 1 or 2)
+                  POST /v1/auth/vneid/start {{"purpose": "register", "office_code": "BHXH-01"}} -> open
+                  authorization_url, choose a person -> {portal_url}/vneid.html finishes it
   signed channel  demo root CA in {pki.trust_store} (BHXH_TRUST_STORE); signer {pki.uid}
                   key {pki.signer_key}, certificate chain {pki.signer_cert}
                   python -m ops sign-form01 {demo_form} --key {pki.signer_key} \\
@@ -127,6 +144,7 @@ Ctrl-C stops everything.""",
     worker.stop()
     accounts_stream.stop()
     portal.shutdown()
+    idp.shutdown()
     server.shutdown()
     emulator.stop()
     print("stopped", flush=True)

@@ -28,6 +28,11 @@ def api_port() -> int:
     return int(os.environ.get("BHXH_API_PORT", "8000"))
 
 
+def idp_port() -> int:
+    """The demo VNeID provider's port (``make run``); 0 asks the system for a free one."""
+    return int(os.environ.get("BHXH_IDP_PORT", "9000"))
+
+
 def web_port() -> int:
     """The portal's port (``make run``); 0 asks the system for a free one."""
     return int(os.environ.get("BHXH_WEB_PORT", "8080"))

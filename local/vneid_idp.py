@@ -226,12 +226,19 @@ def _handler(provider: DemoProvider) -> type[BaseHTTPRequestHandler]:
 
 
 def start(
-    host: str, port: int, *, client_id: str, client_secret: str, stage: str
+    host: str,
+    port: int,
+    *,
+    client_id: str,
+    client_secret: str,
+    stage: str,
+    people: dict[str, dict[str, str]] | None = None,
 ) -> tuple[ThreadingHTTPServer, DemoProvider]:
-    """Serve the demo provider on a thread; its issuer URL is ``provider.issuer``."""
+    """Serve the demo provider on a thread (the demo registry's people unless ``people`` is given);
+    its issuer URL is ``provider.issuer``."""
     if stage != "local":
         raise RuntimeError("the demo VNeID provider runs only in the local stage")
-    provider = DemoProvider("", client_id, client_secret, load_people())
+    provider = DemoProvider("", client_id, client_secret, load_people() if people is None else people)
     server = ThreadingHTTPServer((host, port), _handler(provider))
     provider.issuer = f"http://{host}:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, name="demo-vneid", daemon=True).start()

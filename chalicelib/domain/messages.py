@@ -23,6 +23,61 @@ PROBLEM_TITLES: dict[str, tuple[str, str]] = {
         "Tờ khai đã bị hủy vì một tờ khai khác của cùng người đã được phê duyệt",
         "The declaration was cancelled: another declaration of the same person was approved",
     ),
+    "vneid_refused": ("Đăng nhập VNeID không thành công", "The VNeID sign-in was refused"),
+    "vneid_state_invalid": (
+        "Phiên đăng nhập VNeID không hợp lệ hoặc đã hết hạn (10 phút); vui lòng bắt đầu lại",
+        "The VNeID sign-in is unknown, used already or older than 10 minutes; please start again",
+    ),
+    "vneid_code_invalid": (
+        "VNeID không chấp nhận mã xác thực; vui lòng đăng nhập lại",
+        "VNeID did not accept the authorization code; please sign in again",
+    ),
+    "vneid_unavailable": (
+        "Chưa kết nối được VNeID; vui lòng thử lại sau",
+        "VNeID cannot be reached now; please try again later",
+    ),
+    "vneid_token_malformed": ("Mã định danh (ID token) của VNeID không hợp lệ", "The VNeID ID token is malformed"),
+    "vneid_token_signature_invalid": (
+        "Chữ ký của mã định danh VNeID không hợp lệ",
+        "The signature of the VNeID ID token is not valid",
+    ),
+    "vneid_token_algorithm_refused": (
+        "Thuật toán ký của mã định danh VNeID không được chấp nhận",
+        "The signing algorithm of the VNeID ID token is not accepted",
+    ),
+    "vneid_token_key_unknown": (
+        "Mã định danh VNeID được ký bằng khóa không có trong danh sách khóa của VNeID",
+        "The VNeID ID token is signed with a key VNeID does not publish",
+    ),
+    "vneid_token_issuer_invalid": (
+        "Mã định danh không do VNeID phát hành",
+        "The ID token was not issued by VNeID",
+    ),
+    "vneid_token_audience_invalid": (
+        "Mã định danh VNeID không dành cho dịch vụ này",
+        "The VNeID ID token is not meant for this service",
+    ),
+    "vneid_token_expired": ("Mã định danh VNeID đã hết hạn", "The VNeID ID token has expired"),
+    "vneid_token_not_yet_valid": (
+        "Mã định danh VNeID chưa có hiệu lực (thời gian phát hành ở tương lai)",
+        "The VNeID ID token is not valid yet (issued in the future)",
+    ),
+    "vneid_token_nonce_invalid": (
+        "Mã định danh VNeID không thuộc phiên đăng nhập này",
+        "The VNeID ID token belongs to another sign-in",
+    ),
+    "vneid_token_claims_missing": (
+        "Mã định danh VNeID thiếu thông tin bắt buộc",
+        "The VNeID ID token lacks a required claim",
+    ),
+    "vneid_level_insufficient": (
+        "Cần tài khoản định danh điện tử mức độ 2 để đăng ký (Nghị định 69/2024/NĐ-CP)",
+        "Registering needs a level-2 e-ID account (Decree 69/2024/NĐ-CP)",
+    ),
+    "vneid_no_account": (
+        "Chưa có tài khoản giao dịch điện tử gắn với VNeID này; vui lòng đăng ký trước",
+        "No e-transaction account is linked to this VNeID; please register first",
+    ),
     "account_exists": (
         "Bạn đã có tài khoản giao dịch điện tử với BHXH",
         "You already have an e-transaction account with BHXH",

@@ -148,7 +148,8 @@ def register_with_vneid(
 ) -> VneidRegistration:
     people = deps.registry.find_by_id_number(identity.personal_id)
     if len(people) != 1:  # unknown to the registry (or not one person): nothing to decide on, nobody to tell
-        return VneidRegistration("rejected", reasons=("not_in_registry",))
+        # As the signed channel says of a person the registry lacks: a mismatch on the code.
+        return VneidRegistration("rejected", reasons=("registry_mismatch",), differences=("bhxh_code",))
     participant = people[0]
     subject = identity_of_subject(identity.subject)
     existing = deps.accounts.username_by_identity(f"id#{identity.personal_id}")

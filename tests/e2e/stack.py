@@ -34,13 +34,14 @@ def free_port() -> int:
 
 @contextmanager
 def local_stack(log_path: Path, **extra_env: str) -> Iterator[dict[str, Any]]:
-    api_port, emulator_port, web_port = free_port(), free_port(), free_port()
+    api_port, emulator_port, web_port, idp_port = free_port(), free_port(), free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "BHXH_", "POWERTOOLS_"))}
     env.update(
         {
             "BHXH_API_PORT": str(api_port),
             "BHXH_EMULATOR_PORT": str(emulator_port),
             "BHXH_WEB_PORT": str(web_port),
+            "BHXH_IDP_PORT": str(idp_port),
             "PYTHONUNBUFFERED": "1",
         },
         **extra_env,
@@ -65,6 +66,7 @@ def local_stack(log_path: Path, **extra_env: str) -> Iterator[dict[str, Any]]:
             "api": api,
             "emulator": f"http://127.0.0.1:{emulator_port}",
             "web": f"http://127.0.0.1:{web_port}",
+            "idp": f"http://127.0.0.1:{idp_port}",
             "env": env,
             "process": process,
             "startup_seconds": time.monotonic() - started,

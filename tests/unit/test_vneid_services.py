@@ -110,7 +110,9 @@ def test_data_that_differ_from_the_registry_are_rejected_with_the_fields(fake_de
 
 def test_a_person_the_registry_does_not_know_is_rejected_and_nothing_stored(fake_deps: FakeDeps) -> None:
     outcome = flow(fake_deps, Identity("s", "001089099999", "Người Lạ", "1990-01-01", "male", "2"))
-    assert isinstance(outcome, VneidRegistration) and outcome.reasons == ("not_in_registry",)
+    assert isinstance(outcome, VneidRegistration)
+    assert (outcome.status, outcome.reasons) == ("rejected", ("registry_mismatch",))
+    assert outcome.differences == ("bhxh_code",)
     assert fake_deps.declarations.items == {} and fake_deps.outbox.stored == {}
 
 

@@ -1,0 +1,239 @@
+"""Register and sign in with VNeID over HTTP (issue 14, items 2-4): the API on moto, the demo
+identity provider on its own port (its discovery, JWKS, authorization and token endpoints over
+real HTTP), every hostile ID token refused with its own code and nothing written, and one person
+through VNeID and the signed channel at once -> exactly one account."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from joserfc.jwk import RSAKey
+
+from chalicelib.adapters.models import AccountModel, DeclarationModel
+from chalicelib.vneid.oidc import OidcClient, ProviderConfig
+from local.vneid_idp import DemoProvider, demo_subject
+from local.vneid_idp import start as start_idp
+from tests.builders import PARTICIPANT_AN
+from tests.integration.emulator import drain, sent_sms
+from tests.pki import SigningPki, trusted_by
+from tests.races import race
+
+CLIENT_ID, SECRET = "bhxh-test", "test-secret"
+REDIRECT = "http://127.0.0.1:1/vneid.html"
+AN = AN_PERSON = {
+    "id_number": PARTICIPANT_AN.id_number,
+    "full_name": PARTICIPANT_AN.full_name,
+    "date_of_birth": PARTICIPANT_AN.date_of_birth,
+    "gender": PARTICIPANT_AN.gender,
+}
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[DemoProvider]:
+    server, provider = start_idp(
+        "127.0.0.1",
+        0,
+        client_id=CLIENT_ID,
+        client_secret=SECRET,
+        stage="local",
+        people={AN_PERSON["id_number"]: AN_PERSON},
+    )
+    yield provider
+    server.shutdown()
+
+
+@pytest.fixture
+def vneid(container: Any, idp: DemoProvider) -> DemoProvider:
+    container.__dict__["vneid"] = OidcClient(ProviderConfig(idp.issuer, CLIENT_ID, lambda: SECRET, REDIRECT))
+    return idp
+
+
+def call(client: Any, path: str, body: Any, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    response = client.http.post(path, headers=headers, body=json.dumps(body))
+    return response.status_code, json.loads(response.body) if response.body else {}
+
+
+def at_provider(authorization_url: str, level: str = "2") -> tuple[str, str]:
+    """The person picks themselves at ``level`` on the demo provider; (code, state) it sends back."""
+    hint = urllib.parse.urlencode({"login_hint": AN_PERSON["id_number"], "acr_values": level})
+    answer = requests.get(f"{authorization_url}&{hint}", allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text
+    back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(answer.headers["Location"]).query))
+    return back["code"], back["state"]
+
+
+def flow(client: Any, purpose: str = "register", level: str = "2") -> tuple[int, dict[str, Any]]:
+    body = {"purpose": purpose, **({"office_code": "BHXH-01"} if purpose == "register" else {})}
+    status, started = call(client, "/v1/auth/vneid/start", body)
+    assert status == 200, started
+    code, state = at_provider(started["authorization_url"], level)
+    return call(client, "/v1/auth/vneid/callback", {"code": code, "state": state})
+
+
+def nothing_written() -> bool:
+    return list(AccountModel.scan()) == [] and list(DeclarationModel.scan()) == []
+
+
+def test_level_2_is_approved_at_once_then_signs_in_with_a_normal_session(
+    client: Any, vneid: DemoProvider, aws: dict[str, Any]
+) -> None:
+    status, registered = flow(client)
+    assert status == 201, registered
+    assert registered["outcome"] == "approved" and registered["reasons"] == []
+    account = AccountModel.get("0123456789")
+    assert account.channel == "vneid" and account.password_hash == "" and account.temporary is False
+    assert account.password_expiry_shard is None  # never reminded about a password it does not have
+    drain(aws)
+    sms = [text for phone, text in sent_sms() if phone == PARTICIPANT_AN.phone]
+    assert len(sms) == 1 and "qua VNeID" in sms[0] and "TK: 001089020747" in sms[0] and "MK tam" not in sms[0]
+
+    status, signed_in = flow(client, "sign_in")
+    assert status == 200 and signed_in["outcome"] == "signed_in", signed_in
+    me = client.http.get("/v1/me", headers={"Authorization": f"Bearer {signed_in['token']}"})
+    assert me.status_code == 200, me.body
+    body = json.loads(me.body)
+    assert body["username"] == "0123456789" and body["password_change_required"] is False
+    assert body["password_expires_at"] is None and body["temporary_password"] is False
+
+    status, again = flow(client)  # registering again: told there is an account, no second one
+    assert (status, again["outcome"], again["username"]) == (200, "already_registered", "0123456789")
+    assert len(list(AccountModel.scan())) == 1
+
+
+def test_level_1_is_refused_and_nothing_written(client: Any, vneid: DemoProvider) -> None:
+    status, problem = flow(client, level="1")
+    assert (status, problem["code"]) == (403, "vneid_level_insufficient")
+    assert nothing_written()
+
+
+def test_a_state_is_used_once(client: Any, vneid: DemoProvider) -> None:
+    status, started = call(client, "/v1/auth/vneid/start", {"purpose": "sign_in"})
+    code, state = at_provider(started["authorization_url"])
+    assert (
+        call(client, "/v1/auth/vneid/callback", {"code": code, "state": "x" + state})[1]["code"]
+        == "vneid_state_invalid"
+    )
+    status, problem = call(client, "/v1/auth/vneid/callback", {"code": code, "state": state})
+    assert (status, problem["code"]) == (404, "vneid_no_account")
+    status, problem = call(client, "/v1/auth/vneid/callback", {"code": code, "state": state})
+    assert (status, problem["code"]) == (400, "vneid_state_invalid")
+
+
+def _claims(provider: DemoProvider, nonce: str, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {
+        "iss": provider.issuer,
+        "aud": CLIENT_ID,
+        "sub": demo_subject(AN_PERSON["id_number"]),
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "name": AN_PERSON["full_name"],
+        "birthdate": AN_PERSON["date_of_birth"],
+        "gender": AN_PERSON["gender"],
+        "personal_id": AN_PERSON["id_number"],
+        "identity_level": "2",
+    }
+    claims.update(changes)
+    return claims
+
+
+def _b64(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+STRANGER = RSAKey.generate_key(2048, parameters={"kid": "not-published"})
+
+
+def _hostile(kind: str) -> Callable[[DemoProvider, str], str]:
+    from joserfc import jwt
+
+    def make(provider: DemoProvider, nonce: str) -> str:
+        header = {"alg": "RS256", "kid": provider.key.kid}
+        if kind == "bad_signature":
+            impostor = RSAKey.generate_key(2048, parameters={"kid": str(provider.key.kid)})
+            return jwt.encode(header, _claims(provider, nonce), impostor)
+        if kind == "wrong_aud":
+            return jwt.encode(header, _claims(provider, nonce, aud="someone-else"), provider.key)
+        if kind == "expired":
+            past = int(time.time()) - 3600
+            return jwt.encode(header, _claims(provider, nonce, iat=past - 300, exp=past), provider.key)
+        if kind == "replayed_nonce":
+            return jwt.encode(header, _claims(provider, "the-nonce-of-an-earlier-sign-in"), provider.key)
+        if kind == "alg_none":
+            return f"{_b64({'alg': 'none', 'kid': provider.key.kid})}.{_b64(_claims(provider, nonce))}."
+        if kind == "unknown_kid":
+            return jwt.encode({"alg": "RS256", "kid": "not-published"}, _claims(provider, nonce), STRANGER)
+        raise AssertionError(kind)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("bad_signature", 401, "vneid_token_signature_invalid"),
+        ("wrong_aud", 401, "vneid_token_audience_invalid"),
+        ("expired", 401, "vneid_token_expired"),
+        ("replayed_nonce", 401, "vneid_token_nonce_invalid"),
+        ("alg_none", 401, "vneid_token_algorithm_refused"),
+        ("unknown_kid", 401, "vneid_token_key_unknown"),
+    ],
+)
+def test_hostile_id_tokens_are_refused_each_with_its_code_and_nothing_written(
+    client: Any, vneid: DemoProvider, monkeypatch: pytest.MonkeyPatch, kind: str, status: int, code: str
+) -> None:
+    honest = vneid.token
+
+    def token(form: dict[str, str], authorization: str | None) -> tuple[int, dict[str, Any]]:
+        answer_status, answer = honest(form, authorization)  # the code, client and PKCE checks stand
+        if answer_status == 200:
+            nonce = json.loads(base64.urlsafe_b64decode(answer["id_token"].split(".")[1] + "=="))["nonce"]
+            answer = {**answer, "id_token": _hostile(kind)(vneid, nonce)}
+        return answer_status, answer
+
+    monkeypatch.setattr(vneid, "token", token)
+    answer_status, problem = flow(client)
+    assert (answer_status, problem["code"]) == (status, code), problem
+    assert problem["type"].endswith(code) or "title" in problem
+    assert nothing_written()
+
+
+@pytest.mark.usefixtures("atomic_emulator")
+def test_the_same_person_through_vneid_and_the_signed_channel_at_once_gets_one_account(
+    client: Any, container: Any, vneid: DemoProvider
+) -> None:
+    from app import app
+    from local.per_thread import per_thread_requests, restore
+
+    pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
+    signed = [pki.sign() for _ in range(3)]
+    callbacks = []
+    for _ in range(3):
+        _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})
+        callbacks.append(at_provider(started["authorization_url"]))
+    original = per_thread_requests(app)
+    try:
+
+        def one(index: int) -> int:
+            if index % 2:
+                code, state = callbacks[index // 2]
+                return call(client, "/v1/auth/vneid/callback", {"code": code, "state": state})[0]
+            response = client.http.post(
+                "/v1/declarations/signed", headers={"Content-Type": "application/xml"}, body=signed[index // 2]
+            )
+            return int(response.status_code)
+
+        statuses = race(6, one)
+    finally:
+        restore(app, original)
+    assert all(isinstance(s, int) and s < 500 for s in statuses), statuses
+    assert [a.username for a in AccountModel.scan()] == ["0123456789"]

@@ -915,7 +915,7 @@ class FakeIdentityProvider:
         return code
 
     def exchange(self, code: str, verifier: str) -> str:
-        from chalicelib.domain.vneid import VneidCodeInvalidError
+        from chalicelib.domain.errors import VneidCodeInvalidError
 
         granted = self.codes.pop(code, None)
         if granted is None or granted[1] != verifier:
@@ -925,7 +925,7 @@ class FakeIdentityProvider:
         return token
 
     def identity(self, id_token: str, nonce: str) -> Identity:
-        from chalicelib.domain.vneid import LevelInsufficientError, TokenNonceInvalidError
+        from chalicelib.domain.errors import LevelInsufficientError, TokenNonceInvalidError
 
         identity, expected = self.tokens[id_token]
         if nonce != expected:

@@ -356,3 +356,90 @@ class ReplayedError(Exception):
     def __init__(self, declaration_id: str) -> None:
         super().__init__(declaration_id)
         self.declaration_id = declaration_id
+
+
+# --- VNeID sign-ins (chalicelib/vneid/oidc.py, services/vneid_sign_in.py) ---
+
+
+class VneidError(DomainError):
+    """The base of every refused VNeID sign-in; subclasses name the reason."""
+
+    code = "vneid_refused"
+    status = 401
+
+
+class VneidStateInvalidError(VneidError):
+    """No sign-in started with this ``state`` (unknown, used already, or older than 10 minutes)."""
+
+    code = "vneid_state_invalid"
+    status = 400
+
+
+class VneidCodeInvalidError(VneidError):
+    """The provider refused the authorization code (wrong, used, expired, or PKCE failed)."""
+
+    code = "vneid_code_invalid"
+    status = 400
+
+
+class VneidUnavailableError(ServiceBusyError):
+    """VNeID did not answer (or answered something that is not OpenID Connect). Not the caller's
+    fault, so, like ``ServiceBusyError``, a 503 with ``Retry-After``: the person starts again later."""
+
+    code = "vneid_unavailable"
+    status = 503
+    retry_after_seconds = 30
+
+
+class TokenMalformedError(VneidError):
+    code = "vneid_token_malformed"
+
+
+class TokenSignatureInvalidError(VneidError):
+    code = "vneid_token_signature_invalid"
+
+
+class TokenAlgorithmRefusedError(VneidError):
+    code = "vneid_token_algorithm_refused"
+
+
+class TokenKeyUnknownError(VneidError):
+    code = "vneid_token_key_unknown"
+
+
+class TokenIssuerInvalidError(VneidError):
+    code = "vneid_token_issuer_invalid"
+
+
+class TokenAudienceInvalidError(VneidError):
+    code = "vneid_token_audience_invalid"
+
+
+class TokenExpiredError(VneidError):
+    code = "vneid_token_expired"
+
+
+class TokenNotYetValidError(VneidError):
+    code = "vneid_token_not_yet_valid"
+
+
+class TokenNonceInvalidError(VneidError):
+    code = "vneid_token_nonce_invalid"
+
+
+class TokenClaimsMissingError(VneidError):
+    code = "vneid_token_claims_missing"
+
+
+class LevelInsufficientError(VneidError):
+    """Registration needs a level-2 e-ID account (issued in person against the chip CCCD)."""
+
+    code = "vneid_level_insufficient"
+    status = 403
+
+
+class VneidNoAccountError(VneidError):
+    """Signed in with VNeID, but no account is linked to that person: register first."""
+
+    code = "vneid_no_account"
+    status = 404

@@ -30,23 +30,17 @@ from typing import Any
 
 from ..domain.account import Account, new_session
 from ..domain.declaration import CHANNEL_VNEID, Declaration
-from ..domain.errors import FieldError, NotFoundError, ValidationError
+from ..domain.errors import FieldError, ValidationError, VneidNoAccountError, VneidStateInvalidError
 from ..domain.form01 import Form01, IdDocument
 from ..domain.participant import Participant
 from ..domain.request_fields import string_fields
-from ..domain.vneid import PURPOSE_REGISTER, PURPOSE_SIGN_IN, PURPOSES, Identity, VneidStateInvalidError
+from ..domain.vneid import PURPOSE_REGISTER, PURPOSE_SIGN_IN, PURPOSES, Identity
 from .deps import Deps
 from .sign_in import SignedIn
 from .submit_signed_declaration import Arrival, decide_on_arrival
 
 STATE_LIFETIME = timedelta(minutes=10)
 MAX_FIELD = 2048
-
-
-class VneidNoAccountError(NotFoundError):
-    """Signed in with VNeID, but no account is linked to that person: register first."""
-
-    code = "vneid_no_account"
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from ..domain.vneid import (
-    Identity,
+from ..domain.errors import (
     LevelInsufficientError,
-    Started,
     TokenAlgorithmRefusedError,
     TokenAudienceInvalidError,
     TokenClaimsMissingError,
@@ -60,6 +58,7 @@ from ..domain.vneid import (
     VneidError,
     VneidUnavailableError,
 )
+from ..domain.vneid import Identity, Started
 
 ALGORITHMS = ("RS256", "PS256", "ES256")  # asymmetric only: never "none", never HS*
 CACHE_SECONDS = 3600

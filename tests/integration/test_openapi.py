@@ -169,6 +169,9 @@ def _known_problem_statuses() -> dict[str, int]:
     from chalicelib.domain.errors import ServiceBusyError
 
     statuses[ServiceBusyError.code] = ServiceBusyError.status
+    for cls in vars(errors).values():  # its kin: a dependency that did not answer (VNeID)
+        if isinstance(cls, type) and issubclass(cls, ServiceBusyError):
+            statuses[cls.code] = cls.status
     # Codes of API Gateway's own answers (gateway responses, emulated by local/gateway.py).
     from chalicelib.api.gateway_responses import EDGE_CODE_STATUSES
 
@@ -304,7 +307,7 @@ def test_declaration_with_office_is_declaration_plus_office() -> None:
 def test_declaration_enums_match_the_domain() -> None:
     from chalicelib.domain import declaration as d
 
-    channels = {d.CHANNEL_OFFICE, d.CHANNEL_PAPER, d.CHANNEL_SIGNED}
+    channels = {d.CHANNEL_OFFICE, d.CHANNEL_PAPER, d.CHANNEL_SIGNED, d.CHANNEL_VNEID}
     statuses = {d.AWAITING_OFFICE, d.RECEIVED, d.APPROVED, d.REJECTED, d.EXPIRED, d.CANCELLED}
     documented = (set(_component("Channel")["enum"]), set(_component("DeclarationStatus")["enum"]))
     assert documented == (channels, statuses)

@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.vneid import Identity, LevelInsufficientError, TokenNonceInvalidError, VneidStateInvalidError
+from chalicelib.domain.errors import (
+    LevelInsufficientError,
+    TokenNonceInvalidError,
+    ValidationError,
+    VneidNoAccountError,
+    VneidStateInvalidError,
+)
+from chalicelib.domain.vneid import Identity
 from chalicelib.services.sign_in import SignedIn, authorize, login
 from chalicelib.services.vneid_sign_in import (
-    VneidNoAccountError,
     VneidRegistration,
     complete_vneid,
     start_vneid,

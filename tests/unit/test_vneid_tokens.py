@@ -10,7 +10,7 @@ import time
 import pytest
 from joserfc.jwk import RSAKey
 
-from chalicelib.domain import vneid
+from chalicelib.domain import errors as vneid
 from tests.vneid import AN_ID, claims, demo, sign_in_at_provider, signed
 
 

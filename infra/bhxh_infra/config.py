@@ -61,6 +61,13 @@ class InfraConfig:
     portal_domain: str | None = None
     portal_certificate_arn: str | None = None
     portal_web_acl_arn: str | None = None
+    # VNeID as an OpenID Connect provider (Decree 164/2025/NĐ-CP): its issuer and this service's client
+    # id; the client secret is an SSM SecureString (``vneid_secret_parameter``), never in the template.
+    vneid_issuer: str = ""
+    vneid_client_id: str = ""
+    vneid_level_claim: str = "identity_level"
+    vneid_level_required: str = "2"
+    vneid_id_claim: str = "personal_id"
 
     @property
     def prefix(self) -> str:
@@ -73,6 +80,11 @@ class InfraConfig:
 
     def name(self, suffix: str) -> str:
         return self.prefix + suffix
+
+    @property
+    def vneid_secret_parameter(self) -> str:
+        """The SSM SecureString holding VNeID's client secret; operators put it (docs/operations.md)."""
+        return f"/bhxh/{self.stage}/vneid/client-secret"
 
     @property
     def cors_origin(self) -> str:
@@ -206,6 +218,13 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
     if portal_web_acl and not re.match(r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+$", portal_web_acl):
         raise ContextError("context 'portal_web_acl_arn' must be a global (CloudFront) WAFv2 web ACL ARN")
 
+    vneid_issuer = _text(get("vneid_issuer", "")).rstrip("/")
+    if vneid_issuer and not re.match(r"^https://[a-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$", vneid_issuer):
+        raise ContextError(f"context 'vneid_issuer' must be an https:// URL, not {vneid_issuer!r}")
+    vneid_client_id = _text(get("vneid_client_id", ""))
+    if bool(vneid_issuer) != bool(vneid_client_id):
+        raise ContextError("contexts 'vneid_issuer' and 'vneid_client_id' go together (VNeID off without both)")
+
     account = get("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
     return InfraConfig(
         stage=stage,
@@ -241,4 +260,9 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
         portal_domain=portal_domain,
         portal_certificate_arn=portal_certificate,
         portal_web_acl_arn=portal_web_acl,
+        vneid_issuer=vneid_issuer,
+        vneid_client_id=vneid_client_id,
+        vneid_level_claim=_text(get("vneid_level_claim", "identity_level")),
+        vneid_level_required=_text(get("vneid_level_required", "2")),
+        vneid_id_claim=_text(get("vneid_id_claim", "personal_id")),
     )

@@ -108,6 +108,7 @@ class FunctionAccess:
     send_email: bool = False
     trust_store: bool = False  # the trust-store layer (signed channel)
     id_copies: tuple[str, ...] = ()  # S3 actions on the ID-copy bucket's objects (id-copies/*)
+    vneid_secret: bool = False  # reads VNeID's client secret (ssm:GetParameter on that one parameter)
     invoked_asynchronously: bool = False  # EventBridge/SNS: failed events go to the async failure queue
 
 
@@ -155,6 +156,7 @@ ACCESS: dict[str, FunctionAccess] = {
         send_notices=True,
         trust_store=True,
         id_copies=ID_COPY_API,
+        vneid_secret=True,  # the VNeID callback exchanges the code with the client's credentials
     ),
     "session_authorizer": FunctionAccess(
         purpose="API Gateway authorizer: one conditional update that checks and extends the session",

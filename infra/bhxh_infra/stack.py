@@ -612,6 +612,14 @@ class RegistrationStack(Stack):
             "BHXH_PASSWORD_SHARDS": str(settings.password_shards),
             # The service report reads every shard it may have written: never lower this one.
             "BHXH_STATS_SHARDS": str(settings.stats_shards),
+            # VNeID (OpenID Connect): empty issuer = off. The secret is read at run time from SSM.
+            "BHXH_VNEID_ISSUER": self.config.vneid_issuer,
+            "BHXH_VNEID_CLIENT_ID": self.config.vneid_client_id,
+            "BHXH_VNEID_REDIRECT_URI": f"{self.config.cors_origin}/vneid.html",
+            "BHXH_VNEID_CLIENT_SECRET_PARAMETER": self.config.vneid_secret_parameter,
+            "BHXH_VNEID_LEVEL_CLAIM": self.config.vneid_level_claim,
+            "BHXH_VNEID_LEVEL_REQUIRED": self.config.vneid_level_required,
+            "BHXH_VNEID_ID_CLAIM": self.config.vneid_id_claim,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         return variables
@@ -783,6 +791,15 @@ class RegistrationStack(Stack):
                     sid="IdCopies",
                     actions=sorted(access.id_copies),
                     resources=[self.id_copies.arn_for_objects("id-copies/*")],
+                )
+            )
+        if access.vneid_secret:
+            parameter = self.config.vneid_secret_parameter
+            statements.append(
+                iam.PolicyStatement(
+                    sid="VneidClientSecret",
+                    actions=["ssm:GetParameter"],
+                    resources=[f"arn:aws:ssm:{self.region}:{self.account}:parameter{parameter}"],
                 )
             )
         if access.send_notices:

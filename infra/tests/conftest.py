@@ -29,6 +29,8 @@ PROD_CONTEXT = {
     "cors_origins": "https://dichvu.baohiemxahoi.gov.vn",
     "operator_emails": "vanhanh@baohiemxahoi.gov.vn",
     "leadership_emails": "lanhdao@baohiemxahoi.gov.vn,vanphong@baohiemxahoi.gov.vn",
+    "vneid_issuer": "https://sso.vneid.gov.vn/oidc",
+    "vneid_client_id": "bhxh-dichvucong",
 }
 UAT_CONTEXT = {
     "stage": "uat",

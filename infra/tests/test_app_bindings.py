@@ -18,6 +18,7 @@ CODE_DEFAULTS = {
     "BHXH_CRL_FETCH_TIMEOUT": "how long the signed channel waits for a CRL download: tuned in code",
     "BHXH_API_PORT": "local stack only (make run)",
     "BHXH_EMULATOR_PORT": "local stack only (make run)",
+    "BHXH_VNEID_CLIENT_SECRET": "local stack only (the demo provider's); deployed stages read the SSM parameter",
 }
 
 

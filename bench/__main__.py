@@ -59,6 +59,12 @@ def _burst(shared: Shared) -> list[Figure]:
     return burst.run(shared.quick)
 
 
+def _vneid(shared: Shared) -> list[Figure]:
+    from . import vneid
+
+    return vneid.run(shared.quick)
+
+
 def _form01_pdf(shared: Shared) -> list[Figure]:
     from . import form01_pdf
 
@@ -137,6 +143,7 @@ class Group:
 GROUPS = (
     Group("cold_start", _cold_start, ("cold_start_ratio", "cold_start_app_ms", "cold_start_baseline_ms")),
     Group("burst", _burst, ("burst_20k_p99_s",)),
+    Group("vneid", _vneid, ("dynamodb_requests_per_vneid_registration", "vneid_token_check_ratio")),
     Group("form01_pdf", _form01_pdf, ("form01_pdf_ms", "form01_pdf_size_kb", "pdf_libraries_loaded_at_cold_start")),
     Group(
         "dynamodb_requests",

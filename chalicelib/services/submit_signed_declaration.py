@@ -142,6 +142,8 @@ def decide_on_arrival(deps: Deps, arrival: Arrival) -> SignedOutcome:
         approved = _approve(deps, arrival)
         if approved is not None:
             return SignedOutcome(approved, ())
+        if not arrival.reject_when_account_exists:
+            raise AccountExistsError()
         reasons: tuple[str, ...] = ("account_exists",)
     else:
         reasons = ("registry_mismatch",)
@@ -163,6 +165,9 @@ class Arrival:
     signature: dict[str, str] | None = None  # the signer's certificate (signed channel)
     with_password: bool = True  # False through VNeID: the person signs in with VNeID
     identities: tuple[str, ...] = ()  # more names for the account (``vneid#<subject>``)
+    # Someone with an account already: rejected and told (signed), or ``AccountExistsError`` raised
+    # for the caller to answer (VNeID: the person is identified, so told directly, nothing stored).
+    reject_when_account_exists: bool = True
 
     @property
     def registry(self) -> dict[str, str] | None:

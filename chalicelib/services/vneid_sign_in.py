@@ -30,7 +30,13 @@ from typing import Any
 
 from ..domain.account import Account, new_session
 from ..domain.declaration import CHANNEL_VNEID, Declaration
-from ..domain.errors import FieldError, ValidationError, VneidNoAccountError, VneidStateInvalidError
+from ..domain.errors import (
+    AccountExistsError,
+    FieldError,
+    ValidationError,
+    VneidNoAccountError,
+    VneidStateInvalidError,
+)
 from ..domain.form01 import Form01, IdDocument
 from ..domain.participant import Participant
 from ..domain.request_fields import string_fields
@@ -146,10 +152,6 @@ def register_with_vneid(
         return VneidRegistration("rejected", reasons=("registry_mismatch",), differences=("bhxh_code",))
     participant = people[0]
     subject = identity_of_subject(identity.subject)
-    existing = deps.accounts.username_by_identity(f"id#{identity.personal_id}")
-    if existing is not None:
-        deps.accounts.link_identity(existing, subject)
-        return VneidRegistration("already_registered", username=existing)
     arrival = Arrival(
         form=_form(identity, participant, office_code, now),
         participant=participant,
@@ -160,8 +162,18 @@ def register_with_vneid(
         channel=CHANNEL_VNEID,
         with_password=False,
         identities=(subject,),
+        reject_when_account_exists=False,
     )
-    outcome = decide_on_arrival(deps, arrival)
+    try:
+        outcome = decide_on_arrival(deps, arrival)
+    except AccountExistsError:
+        # The decision's transaction found the person's account (its guards): no second one. The
+        # person VNeID just identified is told which, and may sign in with VNeID from now on.
+        existing = deps.accounts.username_by_identity(f"id#{identity.personal_id}")
+        if existing is None:  # the account is held under the code: the registry names it
+            existing = participant.bhxh_code
+        deps.accounts.link_identity(existing, subject)
+        return VneidRegistration("already_registered", username=existing)
     declaration = outcome.declaration
     return VneidRegistration(declaration.status, declaration, declaration.reasons, outcome.differences)
 

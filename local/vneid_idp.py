@@ -145,7 +145,7 @@ class DemoProvider:
         )
         return (
             '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-            "<title>VNeID (DEMO) — Đăng nhập / Sign in</title>"
+            '<title>VNeID (DEMO) — Đăng nhập / Sign in</title><link rel="icon" href="data:,">'
             "<style>body{font-family:sans-serif;margin:2rem;color:#111}"
             "td,th{padding:.3rem .6rem;text-align:left}button{padding:.3rem .6rem}</style></head><body>"
             "<main><h1>VNeID (DEMO) — chỉ dùng để thử / demo only</h1>"

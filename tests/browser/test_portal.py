@@ -554,3 +554,35 @@ def test_a_signed_form_uploaded_as_a_file_is_decided_at_once(stack, context, pag
     page.get_by_role("button", name="Gửi tờ khai đã ký").click()
     expect(page.locator("#outcome .banner--success")).to_contain_text("Tờ khai đã ký số được duyệt")
     check_page(page, "signed")
+
+
+SON = {"full_name": "Nguyễn Minh Sơn", "bhxh_code": "1226811864", "id_number": "040079123856"}
+
+
+def at_demo_vneid(page: Page, stack: dict[str, Any], person: str) -> None:
+    """The demo provider's page (the local stack's stand-in for VNeID): the person, at level 2."""
+    page.wait_for_url(re.compile(re.escape(stack["idp"]) + r"/authorize"))
+    row = page.get_by_role("row").filter(has_text=person)
+    row.get_by_role("button", name="Mức 2 / Level 2").click()
+
+
+def test_a_citizen_registers_with_vneid_at_once_then_signs_in_with_it(stack, context, pages) -> None:
+    page = tab(pages, context, "vneid")
+    go(page, stack, "vneid.html")
+    check_page(page, "vneid")
+    page.get_by_role("button", name="Đăng ký bằng VNeID").click()  # no office chosen: said on the field
+    expect(page.locator(".error-summary")).to_contain_text("Chọn cơ quan BHXH lưu hồ sơ")
+    page.get_by_label("Cơ quan BHXH lưu hồ sơ").select_option("BHXH-01")
+    page.get_by_role("button", name="Đăng ký bằng VNeID").click()
+    at_demo_vneid(page, stack, SON["full_name"])
+    page.wait_for_url(re.compile(r"/vneid\.html$"))  # the code and state are out of the address bar
+    expect(page.locator("#outcome .banner--success")).to_contain_text("Đăng ký thành công qua VNeID")
+    check_page(page, "vneid-approved", page.locator("#outcome"))
+    approval = wait_for_sms(stack, "+84897797860", "qua VNeID")
+    assert approval and f"TK: {SON['id_number']}" in approval[0] and "MK tam" not in approval[0]
+
+    page.get_by_role("button", name="Đăng nhập bằng VNeID").click()
+    at_demo_vneid(page, stack, SON["full_name"])
+    page.wait_for_url(re.compile(r"/account\.html"))  # a normal session, no password to change
+    expect(page.locator("#me")).to_contain_text(SON["full_name"])
+    expect(page.locator("#me")).to_contain_text(SON["bhxh_code"])

@@ -124,3 +124,20 @@ def test_garbage_is_malformed(token: str) -> None:
     with pytest.raises(vneid.VneidError) as caught:
         client.identity(token, "n-1")
     assert caught.value.code in ("vneid_token_malformed", "vneid_token_algorithm_refused")
+
+
+def test_the_demo_provider_refuses_to_run_outside_the_local_stage() -> None:
+    from local.vneid_idp import start
+
+    with pytest.raises(RuntimeError, match="local stage"):
+        start("127.0.0.1", 0, client_id="c", client_secret="s", stage="prod")
+
+
+def test_a_client_secret_in_the_environment_counts_only_in_the_local_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.config import load_settings
+
+    monkeypatch.setenv("BHXH_VNEID_CLIENT_SECRET", "from-the-environment")
+    monkeypatch.setenv("BHXH_STAGE", "local")
+    assert load_settings().vneid_client_secret == "from-the-environment"
+    monkeypatch.setenv("BHXH_STAGE", "prod")
+    assert load_settings().vneid_client_secret == ""  # deployed stages read the SSM parameter only

@@ -165,3 +165,9 @@ export const progressReport = (province) =>
 export const progressCsv = (province) =>
   request("GET", "/v1/reports/progress", { query: { format: "csv", province }, raw: true });
 export const serviceReport = (from, to) => request("GET", "/v1/reports/service", { query: { from, to } });
+
+/** VNeID (OpenID Connect): where to send the person, then the code and state it sends back. */
+export const startVneid = (purpose, officeCode) =>
+  request("POST", "/v1/auth/vneid/start", { json: officeCode ? { purpose, office_code: officeCode } : { purpose } });
+
+export const finishVneid = (code, state) => request("POST", "/v1/auth/vneid/callback", { json: { code, state } });

@@ -195,6 +195,16 @@ export const HTML_EN = Object.freeze({
   "status.h1": "Check the status of your declaration",
   "status.submit": "Check",
   "status.title": "Check a declaration – BHXH Viet Nam public service portal",
+  "vneid.h1": "Register or sign in with VNeID",
+  "vneid.lead": "Use your level-2 VNeID e-ID account (Decree 69/2024/NĐ-CP): your details are checked against the BHXH records and decided at once, with no password.",
+  "vneid.office.hint": "Grouped by province or city.",
+  "vneid.office.label": "BHXH office that keeps the dossier",
+  "vneid.register": "Register with VNeID",
+  "vneid.signin": "Sign in with VNeID",
+  "vneid.signin.h2": "Registered already?",
+  "vneid.title": "Register or sign in with VNeID – BHXH Viet Nam public service portal",
+  "signin.vneid": "Sign in with VNeID (no password)",
+  "register.vneid": "Have a level-2 VNeID account? Register with VNeID, decided at once",
   "x.file.hint": "At most 256 KB.",
   "x.file.label": "Signed form file (.xml)"
 });

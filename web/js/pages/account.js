@@ -26,7 +26,11 @@ function render() {
   row(t("field.phone"), account.phone);
   row(t("field.email"), account.email);
   if (account.office_code) row(t("field.office_code"), account.office_code);
-  row(t("field.password_expires_at"), formatDateTime(account.password_expires_at));
+  // No password (registered through VNeID): nothing expires; the person signs in with VNeID.
+  row(
+    t("field.password_expires_at"),
+    account.password_expires_at ? formatDateTime(account.password_expires_at) : t("account.no_password"),
+  );
   list.removeAttribute("aria-busy");
 }
 

@@ -36,7 +36,9 @@ FIELDS = (
     "office_code",
     "unit_code",
 )
-REQUIRED = ("full_name", "date_of_birth", "gender", "bhxh_code", "id_document", "phone", "address", "office_code")
+# ``bhxh_code`` may be left out by a CCCD holder: the personal ID number serves as the code
+# (Công văn 1804/BHXH-QLT); the registry names the person by it (``services.find_account``).
+REQUIRED = ("full_name", "date_of_birth", "gender", "id_document", "phone", "address", "office_code")
 ID_DOCUMENT_FIELDS = ("type", "number", "issued_on", "issued_by")
 OPTIONAL_DEFAULTS: dict[str, Any] = {"nationality": "VN", "email": None, "unit_code": None}
 
@@ -308,6 +310,11 @@ def parse_form01(data: Any, *, today: date) -> Form01:
     if values["unit_code"] is not None:
         unit_code = _code(errors, "unit_code", values["unit_code"], 20)
 
+    if "bhxh_code" not in values:
+        if id_document is not None and id_document.type == "cccd":
+            bhxh_code = id_document.number
+        elif not (isinstance(values.get("id_document"), dict) and values["id_document"].get("type") == "cccd"):
+            errors.append(FieldError("bhxh_code", "required"))
     if errors or id_document is None or dob is None:
         raise ValidationError(errors or [FieldError("", "invalid")])
     return Form01(

@@ -15,6 +15,7 @@ from ..domain.registry_check import registry_differences
 from ..domain.transitions import APPROVE, check
 from .cancel_superseded import queue_cancellation
 from .deps import Deps
+from .find_account import registry_record
 from .issue_account import citizen_holder, prepare_account
 from .officer_desk import Officer, explain_lost_race, load
 
@@ -28,7 +29,7 @@ def approve_declaration(
     if declaration.keeps_id_copy and declaration.id_copy is None:
         raise IdCopyMissingError()
     form = declaration.form
-    participant = deps.registry.get(form.bhxh_code)
+    participant = registry_record(deps, form)
     differences = registry_differences(form, asdict(participant) if participant else None)
     if differences:
         raise RegistryMismatchError([d.to_dict() for d in differences])

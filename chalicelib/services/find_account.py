@@ -8,6 +8,8 @@ migrating and nothing is scanned: one more GetItem when the ID number is given
 from __future__ import annotations
 
 from ..domain.account import Account
+from ..domain.form01 import Form01
+from ..domain.participant import Participant
 from .deps import Deps
 
 PERSONAL_ID_LENGTH = 12
@@ -27,3 +29,14 @@ def find_account(deps: Deps, identifier: str) -> Account | None:
         # cost the same two reads and the time tells nobody who has an account.
         return deps.accounts.get(username or identifier)
     return deps.accounts.get(identifier)
+
+
+def registry_record(deps: Deps, form: Form01) -> Participant | None:
+    """The BHXH registry's record of the declarant: by the social-insurance code; or, when Form 01
+    gave the 12-digit personal ID number in its place (Công văn 1804/BHXH-QLT: a CCCD holder may
+    omit the code, ``parse_form01``), by that number: the one record whose ID number it is. One
+    read either way."""
+    if is_personal_id(form.bhxh_code):
+        found = [p for p in deps.registry.find_by_id_number(form.bhxh_code) if p.id_number == form.bhxh_code]
+        return found[0] if len(found) == 1 else None
+    return deps.registry.get(form.bhxh_code)

@@ -26,9 +26,13 @@ class Issued:
 
 
 def citizen_holder(form: Form01, participant: Participant | None) -> AccountHolder:
-    """The declarant of an approved Form 01 (province from the BHXH registry)."""
+    """The declarant of an approved Form 01 (province from the BHXH registry). The username is the
+    social-insurance code: the registry's, when the form gave the personal ID number in its place."""
+    from .find_account import is_personal_id
+
+    code = participant.bhxh_code if participant is not None and is_personal_id(form.bhxh_code) else form.bhxh_code
     return AccountHolder(
-        username=form.bhxh_code,
+        username=code,
         full_name=form.full_name,
         phone=form.phone,
         email=form.email,

@@ -130,7 +130,10 @@ def lookup_declarations(deps: Deps, query: Mapping[str, str], officer: Officer, 
         if number is None or not hmac.compare_digest(number.encode(), form.id_document.number.encode()):
             return False
         if bhxh_code is not None:
-            return hmac.compare_digest(bhxh_code.strip().encode(), form.bhxh_code.encode())
+            # The code declared, or (a CCCD holder who left it out, Công văn 1804) the registry's for them.
+            given = bhxh_code.strip().encode()
+            known = {form.bhxh_code, str((declaration.registry or {}).get("bhxh_code") or form.bhxh_code)}
+            return any(hmac.compare_digest(given, code.encode()) for code in sorted(known))
         return code is not None  # found by this counter code
 
     scope = Scope(deps, officer)

@@ -28,6 +28,7 @@ from ..domain.office import Office
 from .alert_named_people import DECLARATION_ALERT
 from .counter_codes import create_with_free_code
 from .deps import Deps
+from .find_account import registry_record
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def submit_office_declaration(deps: Deps, body: Any, now: datetime, trace_id: st
     if office is None:
         raise ValidationError([FieldError("office_code", "unknown_office")])
     # Read once now, so the officer sees the differences when the dossier arrives.
-    participant = deps.registry.get(form.bhxh_code)
+    participant = registry_record(deps, form)
     snapshot = asdict(participant) if participant else None
 
     def build(code: str) -> Declaration:

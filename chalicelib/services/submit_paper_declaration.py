@@ -26,6 +26,7 @@ from ..domain.working_days import due_date
 from .counter_codes import create_with_free_code
 from .deps import Deps
 from .dossier_receipt import receipt_notices
+from .find_account import registry_record
 from .officer_desk import Officer
 
 
@@ -36,7 +37,7 @@ def submit_paper_declaration(
     form = parse_form01(body, today=vn_today(now))
     if deps.offices.get(form.office_code) is None:
         raise ValidationError([FieldError("office_code", "unknown_office")])
-    participant = deps.registry.get(form.bhxh_code)
+    participant = registry_record(deps, form)
     snapshot = asdict(participant) if participant else None
 
     def build(code: str) -> Declaration:

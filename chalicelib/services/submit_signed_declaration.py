@@ -56,6 +56,7 @@ from ..domain.signature import VerifiedSignature
 from ..signatures.identity import check_form_signer
 from .cancel_superseded import queue_cancellation
 from .deps import Deps
+from .find_account import registry_record
 from .issue_account import citizen_holder, prepare_account
 from .reject_declaration import rejection_notices
 
@@ -114,7 +115,7 @@ def submit_signed_declaration(deps: Deps, body: bytes, now: datetime, *, trace_i
     first = deps.declarations.decided_for(verified.replay_key)
     if first is not None:
         return _first_answer(first)
-    participant = deps.registry.get(form.bhxh_code)
+    participant = registry_record(deps, form)
     arrival = Arrival(
         form,
         participant,

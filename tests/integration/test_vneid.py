@@ -237,3 +237,68 @@ def test_the_same_person_through_vneid_and_the_signed_channel_at_once_gets_one_a
         restore(app, original)
     assert all(isinstance(s, int) and s < 500 for s in statuses), statuses
     assert [a.username for a in AccountModel.scan()] == ["0123456789"]
+
+
+@pytest.mark.usefixtures("atomic_emulator")
+def test_twenty_concurrent_registrations_of_one_person_across_channels_and_identifiers_make_one_account(
+    client: Any, container: Any, vneid: DemoProvider
+) -> None:
+    """Issue 14: office and paper dossiers declared with the code or with only the CCCD number
+    (Công văn 1804), approved by officers, signed Form 01s and VNeID callbacks, all at once."""
+    from app import app
+    from chalicelib.services.approve_declaration import approve_declaration
+    from chalicelib.services.officer_desk import Officer
+    from chalicelib.services.receive_declaration import receive_declaration
+    from chalicelib.services.submit_office_declaration import submit_office_declaration
+    from chalicelib.services.submit_paper_declaration import submit_paper_declaration
+    from local.per_thread import per_thread_requests, restore
+    from tests.builders import form
+    from tests.id_copies import attach_copy
+
+    officer = Officer("0100000001", ("officer",), "BHXH-01", "01")
+    document = {"document_type": "cccd", "document_number": PARTICIPANT_AN.id_number}
+
+    def declared(with_code: bool) -> dict[str, Any]:
+        body = form()
+        if not with_code:
+            del body["bhxh_code"]  # the CCCD number serves as the code
+        return body
+
+    dossiers = []
+    for index in range(5):  # online, brought to the office
+        submitted = submit_office_declaration(container, declared(index % 2 == 0), container.clock())
+        receive_declaration(container, submitted.declaration.id, document, officer, container.clock())
+        dossiers.append(submitted.declaration.id)
+    for index in range(5):  # typed in from paper
+        dossiers.append(submit_paper_declaration(container, declared(index % 2 == 1), officer, container.clock()).id)
+    for dossier in dossiers:
+        attach_copy(container, dossier, officer)
+    pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
+    signed = [pki.sign() for _ in range(5)]
+    callbacks = []
+    for _ in range(5):
+        _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})
+        callbacks.append(at_provider(started["authorization_url"]))
+
+    def one(index: int) -> str:
+        if index < 10:
+            approve_declaration(container, dossiers[index], officer, container.clock())
+            return "approved"
+        if index < 15:
+            response = client.http.post(
+                "/v1/declarations/signed", headers={"Content-Type": "application/xml"}, body=signed[index - 10]
+            )
+            return f"signed {response.status_code} {json.loads(response.body).get('status')}"
+        code, state = callbacks[index - 15]
+        status, body = call(client, "/v1/auth/vneid/callback", {"code": code, "state": state})
+        return f"vneid {status} {body.get('outcome', body.get('code'))}"
+
+    original = per_thread_requests(app)
+    try:
+        outcomes = race(20, one)
+    finally:
+        restore(app, original)
+    assert [a.username for a in AccountModel.scan()] == ["0123456789"], outcomes
+    assert not [o for o in outcomes if " 5" in str(o)], outcomes  # no 5xx anywhere
+    winners = [o for o in outcomes if o in ("approved", "signed 201 approved", "vneid 201 approved")]
+    assert len(winners) == 1, outcomes

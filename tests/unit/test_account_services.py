@@ -183,3 +183,41 @@ def test_the_social_insurance_code_and_the_personal_id_number_sign_in_to_one_acc
     for wrong in ("001089020748", "001089020747x", "0123456788"):
         with pytest.raises(InvalidCredentialsError):
             login(fake_deps, wrong, issued.temporary_password, now)
+
+
+def test_a_cccd_holder_may_leave_the_code_out_and_gets_the_registrys(fake_deps: FakeDeps) -> None:
+    """Công văn 1804/BHXH-QLT: Form 01 without ``bhxh_code`` when a CCCD is given; the registry is
+    matched by the personal ID number, and the account issued is the registry's code."""
+    from datetime import date
+
+    from chalicelib.domain.errors import ValidationError
+    from chalicelib.domain.form01 import parse_form01
+    from chalicelib.services.approve_declaration import approve_declaration
+    from chalicelib.services.officer_desk import Officer
+    from chalicelib.services.sign_in import login
+    from chalicelib.services.submit_paper_declaration import submit_paper_declaration
+    from tests.builders import form
+    from tests.id_copies import attach_copy
+
+    body = form()
+    del body["bhxh_code"]
+    assert parse_form01(body, today=date(2026, 11, 24)).bhxh_code == "001089020747"
+    for other in ("cmnd", "passport"):
+        without = form(id_type=other, id_number="001089020" if other == "cmnd" else "B1234567")
+        del without["bhxh_code"]
+        with pytest.raises(ValidationError) as caught:
+            parse_form01(without, today=date(2026, 11, 24))
+        assert ("bhxh_code", "required") in [(e.field, e.code) for e in caught.value.errors]
+
+    officer = Officer("0100000001", ("officer",), "BHXH-01", "01")
+    paper = submit_paper_declaration(fake_deps, body, officer, fake_deps.clock())
+    assert paper.registry is not None and paper.registry["bhxh_code"] == "0123456789"  # found by the number
+    attach_copy(fake_deps, paper.id, officer)
+    approve_declaration(fake_deps, paper.id, officer, fake_deps.clock())
+    assert list(fake_deps.accounts.accounts) == ["0123456789"]
+    password = next(
+        s.notice.secret for s in fake_deps.outbox.stored.values() if s.notice.kind == "account_approved"
+    )
+    assert password
+    for name in ("0123456789", "001089020747"):
+        assert login(fake_deps, name, password, fake_deps.clock()).account.username == "0123456789"

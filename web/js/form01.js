@@ -31,7 +31,6 @@ export function readForm01(form) {
     date_of_birth: isoDate(value(form, "date_of_birth")),
     gender: value(form, "gender"),
     nationality: value(form, "nationality").toUpperCase() || "VN",
-    bhxh_code: value(form, "bhxh_code").replace(/\s+/g, ""),
     id_document: {
       type: value(form, "id_document.type"),
       number: value(form, "id_document.number").replace(/\s+/g, "").toUpperCase(),
@@ -42,6 +41,9 @@ export function readForm01(form) {
     address: value(form, "address"),
     office_code: value(form, "office_code"),
   };
+  // A CCCD holder may leave the code out: the CCCD number serves as the code (Công văn 1804/BHXH-QLT).
+  const code = value(form, "bhxh_code").replace(/\s+/g, "");
+  if (code) body.bhxh_code = code;
   if (email) body.email = email;
   if (unit) body.unit_code = unit;
   return body;
@@ -63,8 +65,9 @@ export function validateForm01(body) {
 
   if (!body.gender) add("gender", "v.gender.required");
   if (!/^[A-Z]{2}$/.test(body.nationality)) add("nationality", "v.nationality");
-  if (!body.bhxh_code) add("bhxh_code", "v.bhxh_code.required");
-  else if (!/^\d{10}$/.test(body.bhxh_code)) add("bhxh_code", "v.bhxh_code.format");
+  if (!body.bhxh_code) {
+    if (body.id_document.type && body.id_document.type !== "cccd") add("bhxh_code", "v.bhxh_code.required");
+  } else if (!/^\d{10}$/.test(body.bhxh_code)) add("bhxh_code", "v.bhxh_code.format");
 
   const doc = body.id_document;
   if (!doc.type) add("id_document.type", "v.id_type.required");

@@ -73,7 +73,7 @@ export const HTML_EN = Object.freeze({
   "desk.title": "Officer's desk – BHXH Viet Nam public service portal",
   "f.address.hint": "House number, street, ward or commune, province or city.",
   "f.address.label": "Contact address",
-  "f.bhxh_code.hint": "10 digits, on your social insurance book or health insurance card.",
+  "f.bhxh_code.hint": "10 digits, on your social insurance book or health insurance card. With a CCCD you may leave it empty: the CCCD number serves as the code.",
   "f.bhxh_code.label": "Social insurance code (mã số BHXH)",
   "f.date_of_birth.hint": "Day/month/year, for example 15/12/1965.",
   "f.date_of_birth.label": "Date of birth",

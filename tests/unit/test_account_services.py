@@ -215,9 +215,7 @@ def test_a_cccd_holder_may_leave_the_code_out_and_gets_the_registrys(fake_deps: 
     attach_copy(fake_deps, paper.id, officer)
     approve_declaration(fake_deps, paper.id, officer, fake_deps.clock())
     assert list(fake_deps.accounts.accounts) == ["0123456789"]
-    password = next(
-        s.notice.secret for s in fake_deps.outbox.stored.values() if s.notice.kind == "account_approved"
-    )
+    password = next(s.notice.secret for s in fake_deps.outbox.stored.values() if s.notice.kind == "account_approved")
     assert password
     for name in ("0123456789", "001089020747"):
         assert login(fake_deps, name, password, fake_deps.clock()).account.username == "0123456789"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..domain.declaration import CHANNEL_OFFICE, CHANNEL_PAPER, CHANNEL_SIGNED, VN_TZ, Declaration
+from ..domain.declaration import CHANNEL_OFFICE, CHANNEL_PAPER, CHANNEL_SIGNED, CHANNEL_VNEID, VN_TZ, Declaration
 from ..domain.identifiers import format_counter_code
 from ..domain.office import Office
 from ..domain.templates import HOTLINE
@@ -32,6 +32,7 @@ CHANNELS = {
     CHANNEL_OFFICE: "Kê khai trực tuyến, nộp tại cơ quan BHXH / Declared online, brought to a BHXH office",
     CHANNEL_PAPER: "Tờ khai giấy, cán bộ BHXH nhập / Paper form typed in by a BHXH officer",
     CHANNEL_SIGNED: "Tờ khai ký số / Digitally signed form",
+    CHANNEL_VNEID: "Đăng ký qua VNeID / Registered through VNeID",
 }
 SIGNATURE_BOX = "Người kê khai ký, ghi rõ họ tên"
 TITLE = "TỜ KHAI ĐĂNG KÝ SỬ DỤNG PHƯƠNG THỨC GIAO DỊCH ĐIỆN TỬ VỚI CƠ QUAN BẢO HIỂM XÃ HỘI"
@@ -57,6 +58,9 @@ def vn_datetime(at: datetime) -> str:
 
 
 def vn_date(iso_day: str) -> str:
+    """``dd/mm/yyyy``; a dash for a date the channel did not ask (VNeID gives no issue date)."""
+    if not iso_day:
+        return "—"
     year, month, day = iso_day.split("-")
     return f"{day}/{month}/{year}"
 

@@ -32,7 +32,7 @@ MAX_UNIT_NAME = 200
 MAX_PERSON_NAME = 100
 RATE_WINDOW_DAYS = 7
 PROJECTION_HORIZON_DAYS = 3653  # beyond 10 years a projection means "not at this rate"
-CHANNELS = ("signed", "office", "paper", "ops")  # "ops": staff accounts made by operators
+CHANNELS = ("signed", "vneid", "office", "paper", "ops")  # "ops": staff accounts made by operators
 
 
 @dataclass(frozen=True)

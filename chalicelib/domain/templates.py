@@ -520,6 +520,7 @@ CHANNEL_NAMES: dict[str, tuple[str, str]] = {
     "signed": ("Ký số", "Digitally signed"),
     "office": ("Nộp tại cơ quan BHXH", "Online, completed at an office"),
     "paper": ("Tờ khai giấy", "Paper form"),
+    "vneid": ("Qua VNeID", "Through VNeID"),
     "ops": ("Tài khoản cán bộ", "Staff accounts"),
 }
 

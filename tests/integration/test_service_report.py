@@ -104,6 +104,7 @@ def zero_day(day: str) -> dict[str, Any]:
             "office": {"awaiting_office": 0, "received": 0, "approved": 0, "rejected": 0, "expired": 0, "cancelled": 0},
             "paper": {"received": 0, "approved": 0, "rejected": 0, "cancelled": 0},
             "signed": {"approved": 0, "rejected": 0},
+            "vneid": {"approved": 0, "rejected": 0},
         },
         "notices": {
             "count": 0,
@@ -237,6 +238,7 @@ def test_the_report_counts_what_happened_exactly(
             "office": {"awaiting_office": 3, "received": 2, "approved": 1, "rejected": 1, "expired": 0, "cancelled": 0},
             "paper": {"received": 2, "approved": 0, "rejected": 1, "cancelled": 0},
             "signed": {"approved": 1, "rejected": 1},
+            "vneid": {"approved": 0, "rejected": 0},
         },
         # 0 x 14 (three alerts, three forms, eight receipts), 2 x 4, 30, 30, 60 x 4 s: the median (rank 12)
         # is 0 s, reported as the first bucket's bound 0.1 s; p99 is 60 s, the maximum.
@@ -306,6 +308,7 @@ def test_the_report_counts_what_happened_exactly(
             "office": {"awaiting_office": 3, "received": 2, "approved": 1, "rejected": 1, "expired": 1, "cancelled": 0},
             "paper": {"received": 2, "approved": 1, "rejected": 1, "cancelled": 0},
             "signed": {"approved": 1, "rejected": 1},
+            "vneid": {"approved": 0, "rejected": 0},
         },
         # 0 x 16 (with the three forms and the eight receipts), 2 x 4, 30, 30, 60 x 4, 1200, 1200 s:
         # median (rank 14) 0 s, reported as the first bucket's bound 0.1 s; p99 (rank 28) 1200 s.

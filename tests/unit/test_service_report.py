@@ -304,6 +304,7 @@ def test_report_of_two_days() -> None:
         "office": {"awaiting_office": 3, "received": 2, "approved": 0, "rejected": 0, "expired": 1, "cancelled": 0},
         "paper": {"received": 1, "approved": 0, "rejected": 0, "cancelled": 0},
         "signed": {"approved": 1, "rejected": 0},
+        "vneid": {"approved": 0, "rejected": 0},
     }
     assert day1["cancelled_after_10_days"] == 1
     assert day1["notices"] == {

@@ -142,3 +142,16 @@ def test_bad_starts_are_refused_by_field(fake_deps: FakeDeps, body: Any, field: 
         start_vneid(fake_deps, body, fake_deps.clock())
     assert field in [e.field for e in caught.value.errors]
     assert fake_deps.accounts.login_states == {}
+
+
+def test_the_printable_form_of_a_vneid_registration_renders(fake_deps: FakeDeps) -> None:
+    """VNeID gives no issue date of the ID document: the form prints a dash, never fails."""
+    from chalicelib.documents.form01_pdf import render_form01
+    from tests.builders import OFFICE
+    from tests.documents import read_pdf
+
+    outcome = flow(fake_deps, AN)
+    assert isinstance(outcome, VneidRegistration) and outcome.declaration is not None
+    rendered = render_form01(outcome.declaration, OFFICE)
+    text = read_pdf(rendered.content).text
+    assert "Đăng ký qua VNeID" in text and "Nguyễn Văn An" in text

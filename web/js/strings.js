@@ -90,6 +90,7 @@ export const STRINGS = Object.freeze({
   "channel.paper": { vi: "Tờ khai giấy", en: "Paper form" },
   "channel.signed": { vi: "Ký số", en: "Digitally signed" },
   "channel.vneid": { vi: "VNeID", en: "VNeID" },
+  "channel.vneid": { vi: "VNeID", en: "VNeID" },
   "channel.ops": { vi: "Cán bộ (tạo bởi quản trị)", en: "Staff (made by operators)" },
   "status.awaiting_office": { vi: "Chờ nộp hồ sơ tại cơ quan BHXH", en: "Waiting for you at the BHXH office" },
   "status.received": { vi: "Đã tiếp nhận, đang giải quyết", en: "Received, being decided" },

@@ -200,6 +200,7 @@ function renderService() {
     office: day.declarations.office.approved,
     paper: day.declarations.paper.approved,
     signed: day.declarations.signed.approved,
+    vneid: day.declarations.vneid.approved,
   });
   const totalsPerDay = service.days.map((day) => Object.values(approved(day)).reduce((a, b) => a + b, 0));
   const recent = $("recent");
@@ -207,12 +208,12 @@ function renderService() {
     columnChart(t("dash.recent.chart"), days, totalsPerDay),
     table(
       t("dash.recent.caption"),
-      [t("dash.recent.date"), t("channel.office"), t("channel.paper"), t("channel.signed"), t("dash.recent.total")],
+      [t("dash.recent.date"), t("channel.office"), t("channel.paper"), t("channel.signed"), t("channel.vneid"), t("dash.recent.total")],
       service.days.map((day, index) => {
         const counts = approved(day);
-        return [formatDate(day.date), formatNumber(counts.office), formatNumber(counts.paper), formatNumber(counts.signed), formatNumber(totalsPerDay[index])];
+        return [formatDate(day.date), formatNumber(counts.office), formatNumber(counts.paper), formatNumber(counts.signed), formatNumber(counts.vneid), formatNumber(totalsPerDay[index])];
       }),
-      [1, 2, 3, 4],
+      [1, 2, 3, 4, 5],
     ),
   );
   const totals = service.totals;

@@ -85,7 +85,9 @@ def start_vneid(deps: Deps, body: Any, now: datetime) -> VneidStarted:
     if purpose not in PURPOSES:
         errors.append(FieldError("purpose", "invalid_choice", {"choices": ", ".join(PURPOSES)}))
     if purpose == PURPOSE_REGISTER:
-        if not isinstance(office_code, str) or not office_code.strip():
+        if office_code is not None and not isinstance(office_code, str):
+            errors.append(FieldError("office_code", "invalid_type", {"expected": "string"}))
+        elif not isinstance(office_code, str) or not office_code.strip():
             errors.append(FieldError("office_code", "required"))
         elif len(office_code) > 20 or deps.offices.get(office_code.strip()) is None:
             errors.append(FieldError("office_code", "unknown_office"))

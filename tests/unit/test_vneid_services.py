@@ -130,6 +130,9 @@ def test_sign_in_without_an_account_says_register_first(fake_deps: FakeDeps) -> 
     ("body", "field"),
     [
         ({"purpose": "register"}, "office_code"),
+        ({"purpose": "register", "office_code": 1}, "office_code"),
+        ({"purpose": "register", "office_code": "  "}, "office_code"),
+        ({"purpose": ["register"]}, "purpose"),
         ({"purpose": "register", "office_code": "BHXH-99"}, "office_code"),
         ({"purpose": "sign_up"}, "purpose"),
         ({"purpose": "sign_in", "office_code": "BHXH-01"}, "office_code"),

@@ -20,7 +20,7 @@ from chalicelib.adapters.models import AccountModel, DeclarationModel
 from chalicelib.vneid.oidc import OidcClient, ProviderConfig
 from local.vneid_idp import DemoProvider, demo_subject
 from local.vneid_idp import start as start_idp
-from tests.builders import PARTICIPANT_AN
+from tests.builders import PARTICIPANT_AN, form
 from tests.integration.emulator import drain, sent_sms
 from tests.pki import SigningPki, trusted_by
 from tests.races import race
@@ -215,7 +215,7 @@ def test_the_same_person_through_vneid_and_the_signed_channel_at_once_gets_one_a
     from local.per_thread import per_thread_requests, restore
 
     pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
-    signed = [pki.sign() for _ in range(3)]
+    signed = [pki.sign(form(email=f"an{index}@example.vn")) for index in range(3)]
     callbacks = []
     for _ in range(3):
         _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})
@@ -252,7 +252,6 @@ def test_twenty_concurrent_registrations_of_one_person_across_channels_and_ident
     from chalicelib.services.submit_office_declaration import submit_office_declaration
     from chalicelib.services.submit_paper_declaration import submit_paper_declaration
     from local.per_thread import per_thread_requests, restore
-    from tests.builders import form
     from tests.id_copies import attach_copy
 
     officer = Officer("0100000001", ("officer",), "BHXH-01", "01")
@@ -274,7 +273,8 @@ def test_twenty_concurrent_registrations_of_one_person_across_channels_and_ident
     for dossier in dossiers:
         attach_copy(container, dossier, officer)
     pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
-    signed = [pki.sign() for _ in range(5)]
+    # Five different signed documents (the same one five times would be one decision and its replays).
+    signed = [pki.sign(form(email=f"an{index}@example.vn")) for index in range(5)]
     callbacks = []
     for _ in range(5):
         _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
@@ -199,19 +199,14 @@ class Container:
         from .vneid.oidc import OidcClient, ProviderConfig
 
         settings = self.settings
-        secret: list[str] = []
 
+        @cache
         def client_secret() -> str:
             # Read once, when first needed: an SSM SecureString in AWS, the local stack's own value.
-            if not secret:
-                if settings.vneid_client_secret_parameter:
-                    answer = self.client("ssm").get_parameter(
-                        Name=settings.vneid_client_secret_parameter, WithDecryption=True
-                    )
-                    secret.append(str(answer["Parameter"]["Value"]))
-                else:
-                    secret.append(settings.vneid_client_secret)
-            return secret[0]
+            if not settings.vneid_client_secret_parameter:
+                return settings.vneid_client_secret
+            answer = self.client("ssm").get_parameter(Name=settings.vneid_client_secret_parameter, WithDecryption=True)
+            return str(answer["Parameter"]["Value"])
 
         return OidcClient(
             ProviderConfig(

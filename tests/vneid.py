@@ -3,6 +3,7 @@ hostile ID tokens made with joserfc, for the tests and the bench."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import urllib.parse
@@ -61,23 +62,40 @@ def sign_in_at_provider(provider: DemoProvider, client: OidcClient, person: str 
     return started, code
 
 
-def claims(for_nonce: str, **changes: Any) -> dict[str, Any]:
+KHANH = {"id_number": AN_ID, "full_name": "Đặng Đức Khánh", "date_of_birth": "1965-12-15", "gender": "male"}
+
+
+def claims(
+    for_nonce: str,
+    *,
+    issuer: str = ISSUER,
+    audience: str = CLIENT_ID,
+    person: dict[str, str] = KHANH,
+    **changes: Any,
+) -> dict[str, Any]:
+    """An ID token's claims for ``person`` at level 2, as the demo provider issues them; ``changes``
+    replace claims (None removes one)."""
     now = int(time.time())
     value = {
-        "iss": ISSUER,
-        "aud": CLIENT_ID,
-        "sub": demo_subject(AN_ID),
+        "iss": issuer,
+        "aud": audience,
+        "sub": demo_subject(person["id_number"]),
         "iat": now,
         "exp": now + 300,
         "nonce": for_nonce,
-        "name": "Đặng Đức Khánh",
-        "birthdate": "1965-12-15",
-        "gender": "male",
-        "personal_id": AN_ID,
+        "name": person["full_name"],
+        "birthdate": person["date_of_birth"],
+        "gender": person["gender"],
+        "personal_id": person["id_number"],
         "identity_level": "2",
     }
     value.update(changes)
     return {k: v for k, v in value.items() if v is not None}
+
+
+def b64json(value: dict[str, Any]) -> str:
+    """A JWT segment made by hand (for tokens no library would sign: ``alg: none``, tampered payloads)."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
 def signed(provider: DemoProvider, payload: dict[str, Any], *, key: RSAKey | None = None) -> str:

@@ -37,7 +37,7 @@ from ..domain.notification import (
     needs_sms_admission,
     sms_fingerprint,
 )
-from ..domain.service_report import LEGAL_LIMIT_SECONDS, Tally, notice_tally, receipt_tally
+from ..domain.service_report import LEGAL_LIMIT_SECONDS, Tally, merge_counters, notice_tally, receipt_tally
 from ..observability import logger
 from .audit import save_audit
 from .models import GuardModel, NotificationModel
@@ -556,16 +556,15 @@ def _suppression_key(address: str) -> str:
 
 
 def _merged_tallies(tallies: Iterable[Tally]) -> list[Tally]:
-    """One tally a day: the counts summed, the highest latency kept."""
-    by_day: dict[date, Tally] = {}
+    """One tally a day: the counts summed (``merge_counters``), the highest latency kept."""
+    by_day: dict[date, list[Tally]] = {}
     for tally in tallies:
-        known = by_day.get(tally.day)
-        if known is None:
-            by_day[tally.day] = tally
-            continue
-        counts = dict(known.counts)
-        for name, n in tally.counts.items():
-            counts[name] = counts.get(name, 0) + n
-        highest = max((v for v in (known.latency_max_ms, tally.latency_max_ms) if v is not None), default=None)
-        by_day[tally.day] = Tally(tally.day, counts, latency_max_ms=highest)
-    return list(by_day.values())
+        by_day.setdefault(tally.day, []).append(tally)
+    return [
+        Tally(
+            day,
+            merge_counters(t.counts for t in same_day),
+            latency_max_ms=max((t.latency_max_ms for t in same_day if t.latency_max_ms is not None), default=None),
+        )
+        for day, same_day in by_day.items()
+    ]

@@ -186,7 +186,7 @@ def deliver_batch(deps: Deps, messages: list[QueuedMessage], now: datetime) -> B
             result.dead_lettered += 1
     if not notices:
         return result
-    deliveries = deliver_notices(deps, list(dict.fromkeys(nid for _, nid in notices)), now)
+    deliveries = deliver_notices(deps, [nid for _, nid in notices], now)  # a repeated id is claimed once
     for message, notification_id in notices:
         delivery = deliveries[notification_id]
         if delivery.outcome == TEMPORARY:

@@ -94,27 +94,23 @@ def prepare_account(
         channel=channel,
     )
     notices: list[Notification] = []
-    name = sign_in_name(holder.username, holder.identity_key, holder.roles)
-    if notify and with_password:
+    if notify:
+        name = sign_in_name(holder.username, holder.identity_key, holder.roles)
+        if with_password:
+            sms = templates.account_approved_sms(name, password)
+            mail = templates.account_approved_email(holder.full_name, name, password)
+        else:  # registered through VNeID: the notices say to sign in with it
+            sms = templates.account_approved_vneid_sms(name)
+            mail = templates.account_approved_vneid_email(holder.full_name, name)
         notices = notices_for(
             source=source,
             kind="account_approved",
             phone=holder.phone,
             email=holder.email,
-            sms=templates.account_approved_sms(name, password),
-            mail=templates.account_approved_email(holder.full_name, name, password),
+            sms=sms,
+            mail=mail,
             now=now,
-            secret=password,
-        )
-    elif notify:
-        notices = notices_for(
-            source=source,
-            kind="account_approved",
-            phone=holder.phone,
-            email=holder.email,
-            sms=templates.account_approved_vneid_sms(name),
-            mail=templates.account_approved_vneid_email(holder.full_name, name),
-            now=now,
+            secret=password or None,
         )
     audit = AuditEvent(
         subject=f"account#{holder.username}",

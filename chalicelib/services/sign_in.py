@@ -55,13 +55,19 @@ def login(deps: Deps, username: str, password: str, now: datetime) -> SignedIn:
     if account.temporary and account.password_expires_at <= now:
         raise TemporaryPasswordExpiredError()
     rehashed = deps.hasher.hash(password) if deps.hasher.needs_rehash(account.password_hash) else None
-    token = secrets.token_urlsafe(32)  # 256 bits
-    session = new_session(account, token, now)
     try:
-        deps.accounts.start_session(session, account, rehashed)
+        return open_session(deps, account, now, rehashed)
     except ConcurrentChangeError as error:
         # The password changed between our read and our write: try again.
         raise InvalidCredentialsError() from error
+
+
+def open_session(deps: Deps, account: Account, now: datetime, rehashed: str | None = None) -> SignedIn:
+    """A new session for ``account`` (a password sign-in, or VNeID): a 256-bit token, only its hash
+    stored; ``ConcurrentChangeError`` when the account changed since it was read."""
+    token = secrets.token_urlsafe(32)
+    session = new_session(account, token, now)
+    deps.accounts.start_session(session, account, rehashed)
     return SignedIn(token, session, account, session.restricted)
 
 

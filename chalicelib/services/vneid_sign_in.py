@@ -23,12 +23,10 @@ Every refusal has its own problem code; nothing but the consumed state is writte
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.account import Account, new_session
 from ..domain.declaration import CHANNEL_VNEID, Declaration
 from ..domain.errors import (
     AccountExistsError,
@@ -42,7 +40,7 @@ from ..domain.participant import Participant
 from ..domain.request_fields import string_fields
 from ..domain.vneid import PURPOSE_REGISTER, PURPOSE_SIGN_IN, PURPOSES, Identity
 from .deps import Deps
-from .sign_in import SignedIn
+from .sign_in import SignedIn, open_session
 from .submit_signed_declaration import Arrival, decide_on_arrival
 
 STATE_LIFETIME = timedelta(minutes=10)
@@ -135,14 +133,7 @@ def sign_in_with_vneid(deps: Deps, identity: Identity, now: datetime) -> SignedI
     account = deps.accounts.get(username)
     if account is None:
         raise VneidNoAccountError()
-    return _session(deps, account, now)
-
-
-def _session(deps: Deps, account: Account, now: datetime) -> SignedIn:
-    token = secrets.token_urlsafe(32)  # 256 bits, as a password sign-in
-    session = new_session(account, token, now)
-    deps.accounts.start_session(session, account, None)
-    return SignedIn(token, session, account, session.restricted)
+    return open_session(deps, account, now)
 
 
 def register_with_vneid(

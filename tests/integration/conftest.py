@@ -5,6 +5,7 @@ Everything they log goes through the personal-data detector (tests/pii_guard.py)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,3 +26,19 @@ def no_personal_data_in_logs() -> Iterator[CapturingHandler]:
     """Every integration test: what it logged shows no ID number, phone, email, token or password."""
     with guarding() as handler:
         yield handler
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the AWS API calls made (a module may define its own ``calls`` with the parameters)."""
+    import botocore.client
+
+    seen: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, operation_name: str, api_params: Any) -> Any:
+        seen.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return seen

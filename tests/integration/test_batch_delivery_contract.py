@@ -5,7 +5,6 @@ transaction), whatever its size, with exactly-once kept."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -125,21 +124,6 @@ def test_a_notice_taken_over_is_reported_and_the_rest_marked(outbox: Any) -> Non
 
 
 # --- DynamoDB only: what it costs, and exactly once under a race --------------------------------
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    import botocore.client
-
-    seen: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self: Any, operation_name: str, api_params: Any) -> Any:
-        seen.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    yield seen
 
 
 def test_a_batch_of_ten_costs_three_requests(container: Any, calls: list[str]) -> None:

@@ -337,22 +337,6 @@ def test_the_report_counts_what_happened_exactly(
     assert before["notices"]["count"] == 4 and before["declarations"] == zero_day("")["declarations"]
 
 
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the AWS API calls made."""
-    import botocore.client
-
-    seen: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self: Any, operation_name: str, api_params: Any) -> Any:
-        seen.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return seen
-
-
 def test_default_range_is_the_last_seven_days(client: Any, clock: FakeClock, staff: None) -> None:
     ok(call(client, "POST", "/v1/declarations", form()), 201)
     clock.now = T0 + timedelta(days=2, hours=15)  # 27/11 at 01:00 in Vietnam

@@ -18,12 +18,13 @@ from joserfc.jwk import RSAKey
 
 from chalicelib.adapters.models import AccountModel, DeclarationModel
 from chalicelib.vneid.oidc import OidcClient, ProviderConfig
-from local.vneid_idp import DemoProvider, demo_subject
+from local.vneid_idp import DemoProvider
 from local.vneid_idp import start as start_idp
 from tests.builders import PARTICIPANT_AN, form
 from tests.integration.emulator import drain, sent_sms
 from tests.pki import SigningPki, trusted_by
 from tests.races import race
+from tests.vneid import b64json, claims
 
 CLIENT_ID, SECRET = "bhxh-test", "test-secret"
 REDIRECT = "http://127.0.0.1:1/vneid.html"
@@ -128,26 +129,7 @@ def test_a_state_is_used_once(client: Any, vneid: DemoProvider) -> None:
 
 
 def _claims(provider: DemoProvider, nonce: str, **changes: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims = {
-        "iss": provider.issuer,
-        "aud": CLIENT_ID,
-        "sub": demo_subject(AN_PERSON["id_number"]),
-        "iat": now,
-        "exp": now + 300,
-        "nonce": nonce,
-        "name": AN_PERSON["full_name"],
-        "birthdate": AN_PERSON["date_of_birth"],
-        "gender": AN_PERSON["gender"],
-        "personal_id": AN_PERSON["id_number"],
-        "identity_level": "2",
-    }
-    claims.update(changes)
-    return claims
-
-
-def _b64(value: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    return claims(nonce, issuer=provider.issuer, audience=CLIENT_ID, person=AN_PERSON, **changes)
 
 
 STRANGER = RSAKey.generate_key(2048, parameters={"kid": "not-published"})
@@ -169,7 +151,7 @@ def _hostile(kind: str) -> Callable[[DemoProvider, str], str]:
         if kind == "replayed_nonce":
             return jwt.encode(header, _claims(provider, "the-nonce-of-an-earlier-sign-in"), provider.key)
         if kind == "alg_none":
-            return f"{_b64({'alg': 'none', 'kid': provider.key.kid})}.{_b64(_claims(provider, nonce))}."
+            return f"{b64json({'alg': 'none', 'kid': provider.key.kid})}.{b64json(_claims(provider, nonce))}."
         if kind == "unknown_kid":
             return jwt.encode({"alg": "RS256", "kid": "not-published"}, _claims(provider, nonce), STRANGER)
         raise AssertionError(kind)

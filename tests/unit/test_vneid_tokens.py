@@ -3,19 +3,14 @@ provider's keys: every hostile token is refused with its own problem code."""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
+from typing import Any
 
 import pytest
 from joserfc.jwk import RSAKey
 
 from chalicelib.domain import errors as vneid
-from tests.vneid import AN_ID, claims, demo, sign_in_at_provider, signed
-
-
-def _b64(value: dict[str, object]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+from tests.vneid import AN_ID, b64json, claims, demo, sign_in_at_provider, signed
 
 
 def test_the_demo_providers_token_for_a_level_2_person_is_accepted() -> None:
@@ -63,7 +58,7 @@ def test_the_code_is_single_use_and_bound_to_the_pkce_verifier() -> None:
         ({"identity_level": "1"}, vneid.LevelInsufficientError),
     ],
 )
-def test_hostile_claims_are_refused(change: dict[str, object], problem: type[Exception]) -> None:
+def test_hostile_claims_are_refused(change: dict[str, Any], problem: type[Exception]) -> None:
     provider, client, _ = demo()
     with pytest.raises(problem):
         client.identity(signed(provider, claims("n-1", **change)), "n-1")
@@ -81,7 +76,7 @@ def test_a_bad_signature_is_refused() -> None:
     with pytest.raises(vneid.TokenSignatureInvalidError):
         client.identity(signed(provider, claims("n-1"), key=forged), "n-1")
     header, payload, signature = signed(provider, claims("n-1")).split(".")
-    tampered = _b64(claims("n-1", personal_id="001089020747"))
+    tampered = b64json(claims("n-1", personal_id="001089020747"))
     with pytest.raises(vneid.TokenSignatureInvalidError):
         client.identity(f"{header}.{tampered}.{signature}", "n-1")
     assert payload
@@ -89,10 +84,10 @@ def test_a_bad_signature_is_refused() -> None:
 
 def test_alg_none_and_hmac_are_refused() -> None:
     provider, client, _ = demo()
-    unsigned = f"{_b64({'alg': 'none', 'kid': provider.key.kid})}.{_b64(claims('n-1'))}."
+    unsigned = f"{b64json({'alg': 'none', 'kid': provider.key.kid})}.{b64json(claims('n-1'))}."
     with pytest.raises(vneid.TokenAlgorithmRefusedError):
         client.identity(unsigned, "n-1")
-    hs = f"{_b64({'alg': 'HS256', 'kid': provider.key.kid})}.{_b64(claims('n-1'))}.c2lnbmF0dXJl"
+    hs = f"{b64json({'alg': 'HS256', 'kid': provider.key.kid})}.{b64json(claims('n-1'))}.c2lnbmF0dXJl"
     with pytest.raises(vneid.TokenAlgorithmRefusedError):
         client.identity(hs, "n-1")
 

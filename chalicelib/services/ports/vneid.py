@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ...domain.vneid import Identity, Started
+if TYPE_CHECKING:  # annotations only: kept off the cold start
+    from ...domain.vneid import Identity, Started
 
 
 class IdentityProvider(Protocol):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice.app import AuthRequest, AuthResponse, Chalice, CORSConfig, Cron, DynamoDBEvent, SNSEvent, SQSEvent
+from chalice.app import AuthRequest, AuthResponse, Chalice, CORSConfig, Cron, DynamoDBEvent, Rate, SNSEvent, SQSEvent
 
 from chalicelib.api.middleware import problems_for_chalice_errors
 from chalicelib.entrypoints import auth, citizen, desk, events, reports
@@ -82,6 +82,12 @@ def on_declaration_change(event: DynamoDBEvent) -> None:
 @app.on_dynamodb_record(stream_arn=ACCOUNTS_STREAM_ARN, batch_size=100)
 def on_account_issued(event: DynamoDBEvent) -> None:
     events.accounts_issued(event)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def delivery_fallback_job(event: Any) -> dict[str, Any]:
+    """Every 5 minutes: a decision's SMS without a receipt after BHXH_FALLBACK_AFTER_MINUTES goes by email."""
+    return events.delivery_fallback_job()
 
 
 @app.schedule(Cron(0, 0, "*", "*", "?", "*"))

@@ -72,6 +72,8 @@ class Settings:
     vneid_level_claim: str = "identity_level"
     vneid_level_required: str = "2"
     vneid_id_claim: str = "personal_id"
+    # A decision's SMS with no delivery receipt this long after it was accepted falls back to email.
+    fallback_after_minutes: int = 10
 
     def sms_limits(self) -> SmsLimits:
         """SMS abuse limits per phone number (per hour, per day, identical text)."""
@@ -173,4 +175,5 @@ def load_settings() -> Settings:
         vneid_level_claim=_env("BHXH_VNEID_LEVEL_CLAIM", "identity_level"),
         vneid_level_required=_env("BHXH_VNEID_LEVEL_REQUIRED", "2"),
         vneid_id_claim=_env("BHXH_VNEID_ID_CLAIM", "personal_id"),
+        fallback_after_minutes=_positive(_env("BHXH_FALLBACK_AFTER_MINUTES", "10"), "BHXH_FALLBACK_AFTER_MINUTES"),
     )

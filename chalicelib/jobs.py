@@ -1,5 +1,5 @@
-"""Daily jobs, by name: run by EventBridge schedules in AWS and by
-``python -m ops run-job NAME [--as-of DATE]`` by hand or on the local stack."""
+"""Scheduled jobs (daily, and the delivery fallback every 5 minutes), by name: run by EventBridge
+schedules in AWS and by ``python -m ops run-job NAME [--as-of DATE]`` by hand or on the local stack."""
 
 from __future__ import annotations
 
@@ -37,11 +37,18 @@ def _progress_digest(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
     return asdict(send_progress_digest(deps, as_of, now, load_settings().leadership_emails))
 
 
+def _delivery_fallback(deps: Deps, as_of: date, now: datetime) -> dict[str, Any]:
+    from .services.delivery_fallback import fall_back_unreceipted
+
+    return asdict(fall_back_unreceipted(deps, now))
+
+
 JOBS: dict[str, Callable[[Deps, date, datetime], dict[str, Any]]] = {
     "office-reminders": _office_reminders,
     "password-age": _password_age,
     "overdue-digest": _overdue_digest,
     "progress-digest": _progress_digest,
+    "delivery-fallback": _delivery_fallback,
 }
 
 

@@ -124,7 +124,8 @@ BHXH e-transaction registration: local stack
   demo reporter . username {seeded["reporter"]}, temporary password {seeded["reporter_password"]}
   campaign ...... {seeded["units"]} units, {seeded["rostered"]} rostered ({seeded["counted"]} registered already)
                   GET /v1/reports/progress?format=json|csv (reporter); python -m ops import-units|import-roster
-  daily jobs .... python -m ops run-job office-reminders|password-age|overdue-digest|progress-digest
+  jobs .......... python -m ops run-job office-reminders|password-age|overdue-digest|progress-digest
+                  |delivery-fallback
   VNeID (DEMO) .. {idp_provider.issuer}/  (a stand-in for VNeID, local only: any demo person, level 1 or 2)
                   POST /v1/auth/vneid/start {{"purpose": "register", "office_code": "BHXH-01"}} -> open
                   authorization_url, choose a person -> {portal_url}/vneid.html finishes it

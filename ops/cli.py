@@ -207,7 +207,7 @@ def outbox_command(
     ] = False,
 ) -> None:
     """Recent notices, newest first: recipients masked, status (sent, then delivered or failed once the
-    provider's receipt came), tries, the last error and the receipt."""
+    provider's receipt came), tries, the last error, the receipt, and a decision's fallback."""
     from chalicelib.domain.identifiers import mask
     from chalicelib.domain.notification import LedgerEntry
 
@@ -220,7 +220,7 @@ def outbox_command(
         )
         if len(entries) >= limit:
             break
-    columns = ("created (UTC)", "kind", "channel", "to", "status", "attempts", "error", "receipt (UTC)")
+    columns = ("created (UTC)", "kind", "channel", "to", "status", "attempts", "error", "receipt (UTC)", "fallback")
     table = Table(*columns, *(["text"] if show_text else []))
     for entry in entries[:limit]:
         notice = entry.notice
@@ -234,11 +234,19 @@ def outbox_command(
             entry.error or "",
             # The provider's receipt: when it said the notice arrived (delivered) or not (failed), and why.
             f"{entry.delivery_at:%Y-%m-%d %H:%M:%S} {entry.delivery_reason or ''}".strip() if entry.delivery_at else "",
+            # A decision that did not arrive: by which channel it went again, or that there was none.
+            _fallback_column(entry.fallback),
         ]
         if show_text:
             row.append(notice.text if notice.channel == "sms" else notice.subject)
         table.add_row(*row)
     console.print(table)
+
+
+def _fallback_column(fallback: str | None) -> str:
+    if fallback is None:
+        return ""
+    return "none possible" if fallback == "unavailable" else "sent again by the other channel"
 
 
 @app.command("redrive")

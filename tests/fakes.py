@@ -40,6 +40,7 @@ from chalicelib.domain.decision import DecidedOnArrival, Decision
 from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
 from chalicelib.domain.delivery import RECEIPT_STATUSES, Receipt
 from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
+from chalicelib.domain.fallback import UNAVAILABLE_MARK, FallbackPlan
 from chalicelib.domain.id_copy import IdCopy, IdCopyUpload, PresignedUpload, StoredObject
 from chalicelib.domain.notification import (
     EMAIL,
@@ -47,6 +48,7 @@ from chalicelib.domain.notification import (
     QUEUED,
     SENDING,
     SENT,
+    SMS,
     SUPPRESSED,
     TEMPORARY_FAILURE,
     Attachment,
@@ -293,6 +295,7 @@ class _Stored:
     delivery_at: datetime | None = None
     delivery_reason: str | None = None
     sent_at: datetime | None = None
+    fallback: str | None = None
 
 
 class FakeOutbox:
@@ -407,18 +410,19 @@ class FakeOutbox:
         of_day = [s for s in self.stored.values() if s.notice.created_at.astimezone(UTC).date() == day]
         of_day.sort(key=lambda s: s.notice.created_at, reverse=newest_first)
         return [
-            LedgerEntry(s.notice, s.latency_seconds, s.error, s.delivery_at, s.delivery_reason) for s in of_day[:limit]
+            LedgerEntry(s.notice, s.latency_seconds, s.error, s.delivery_at, s.delivery_reason, s.fallback)
+            for s in of_day[:limit]
         ]
 
-    def record_receipt(self, receipt: Receipt) -> str:
+    def record_receipt(self, receipt: Receipt) -> tuple[str, Notification | None]:
         with self._lock:
             found = [s for s in self.stored.values() if s.provider_message_id == receipt.provider_message_id]
             if not found:
-                return "unknown"
+                return "unknown", None
             stored = found[0]
             newer = stored.delivery_at is None or stored.delivery_at < receipt.at
             if stored.notice.status not in (SENT, *RECEIPT_STATUSES) or not newer:
-                return "ignored"
+                return "ignored", None
             limit = timedelta(seconds=LEGAL_LIMIT_SECONDS)
             created = stored.notice.created_at
             was = stored.notice.status if stored.notice.status in RECEIPT_STATUSES else None
@@ -427,7 +431,31 @@ class FakeOutbox:
             self.stats.apply(receipt_tally(stored.sent_at or created, before, after))
             stored.notice = replace(stored.notice, status=receipt.status)
             stored.delivery_at, stored.delivery_reason = receipt.at, receipt.reason or receipt.status
-            return "applied"
+            return "applied", stored.notice if receipt.status == "failed" else None
+
+    def record_fallback(self, plan: FallbackPlan) -> bool:
+        with self._lock:
+            stored = self.stored.get(plan.failed.id)
+            taken = plan.fallback is not None and plan.fallback.id in self.stored
+            if stored is None or stored.fallback is not None or taken:
+                return False
+            stored.fallback = plan.fallback.id if plan.fallback else UNAVAILABLE_MARK
+            if plan.fallback is not None:
+                self.stored[plan.fallback.id] = _Stored(plan.fallback)
+            self.audit.append(plan.audit)
+            return True
+
+    def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
+        wanted = set(kinds)
+        return [
+            s.notice
+            for s in sorted(self.stored.values(), key=lambda s: s.notice.created_at)
+            if created_from <= s.notice.created_at < created_to
+            and s.notice.channel == SMS
+            and s.notice.status == SENT
+            and s.notice.kind in wanted
+            and s.fallback is None
+        ]
 
     def get(self, notification_id: str) -> Notification | None:
         stored = self.stored.get(notification_id)

@@ -187,6 +187,8 @@ class NotificationModel(Model):
     # The provider's receipt (domain/delivery.py): when it says the notice arrived or failed, and why.
     delivery_at = UTCDateTimeAttribute(null=True)
     delivery_reason = UnicodeAttribute(null=True)
+    # A decision's notice that did not arrive: the fallback notice's id, or ``unavailable`` (domain.fallback).
+    fallback = UnicodeAttribute(null=True)
     # Kept 13 months (the SLA history a year back, month on month), then DynamoDB's TTL deletes it.
     expires_at = TTLAttribute(null=True)
 

@@ -17,8 +17,9 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from ..domain.delivery import RECEIPT_STATUSES, Receipt
+from ..domain.delivery import FAILED, RECEIPT_STATUSES, Receipt
 from ..domain.errors import ConcurrentChangeError, ServiceBusyError
+from ..domain.fallback import UNAVAILABLE_MARK, FallbackPlan
 from ..domain.notification import (
     EMAIL,
     PERMANENT_FAILURE,
@@ -425,22 +426,78 @@ class DynamoSqsOutbox:
         if tally is not None:
             self._stats.raise_max(tally)
 
-    def record_receipt(self, receipt: Receipt) -> str:
-        """``applied``, ``ignored`` (a duplicate, or older than the receipt recorded) or ``unknown``
-        (no notice was sent with that provider id). One query of the sparse index, one conditional update."""
+    def record_receipt(self, receipt: Receipt) -> tuple[str, Notification | None]:
+        """``applied`` (with the notice as it is now), ``ignored`` (a duplicate, or older than the
+        receipt recorded) or ``unknown`` (no notice was sent with that provider id). One query of the
+        sparse index, one conditional update."""
         found = list(NotificationModel.by_provider_message.query(receipt.provider_message_id, limit=1))
         if not found:
-            return "unknown"
+            return "unknown", None
         seen = found[0]
         for _ in range(2):  # the index may lag the table: on a lost condition, read the item and try once more
             outcome = self._apply_receipt(seen, receipt)
             if outcome != "retry":
-                return outcome
+                return outcome, self._after_failure(
+                    seen.id
+                ) if outcome == "applied" and receipt.status == FAILED else None
             try:
                 seen = NotificationModel.get(seen.id, consistent_read=True)
             except NotificationModel.DoesNotExist:
-                return "unknown"
-        return "ignored"
+                return "unknown", None
+        return "ignored", None
+
+    def _after_failure(self, notification_id: str) -> Notification | None:
+        """The whole notice (the index holds its keys and status only) that a receipt said failed: what
+        a fallback needs (``domain.fallback``); a delivered one needs nothing, so costs no read."""
+        try:
+            return notification_from_model(NotificationModel.get(notification_id, consistent_read=True))
+        except NotificationModel.DoesNotExist:
+            return None
+
+    def record_fallback(self, plan: FallbackPlan) -> bool:
+        """Mark the failed notice, store the fallback notice (if any) and the audit event, in one
+        transaction on condition the notice was never marked: False when it was (a fallback exists)."""
+        tx = LabelledTransaction(self._connection)
+        tx.update(
+            "failed",
+            NotificationModel(plan.failed.id),
+            actions=[NotificationModel.fallback.set(plan.fallback.id if plan.fallback else UNAVAILABLE_MARK)],
+            condition=NotificationModel.id.exists() & NotificationModel.fallback.does_not_exist(),
+        )
+        if plan.fallback is not None:
+            save_notices(tx, [plan.fallback])
+        save_audit(tx, [plan.audit])
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed:
+                return False
+            raise ConcurrentChangeError() from cancelled
+        return True
+
+    def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
+        """SMS of ``kinds`` created in [from, to) that were sent, have no receipt and never fell back:
+        the day index's range, the rest filtered by DynamoDB."""
+        start, end = created_from.astimezone(UTC), created_to.astimezone(UTC)
+        wanted = (
+            (NotificationModel.channel == "sms")
+            & (NotificationModel.status == SENT)
+            & NotificationModel.kind.is_in(*kinds)
+            & NotificationModel.fallback.does_not_exist()
+        )
+        found: list[Notification] = []
+        day = start.date()
+        while day <= end.date():
+            found.extend(
+                notification_from_model(item)
+                for item in NotificationModel.by_day.query(
+                    day.isoformat(),
+                    NotificationModel.created_at.between(start, end - timedelta(microseconds=1)),
+                    filter_condition=wanted,
+                )
+            )
+            day += timedelta(days=1)
+        return found
 
     def _apply_receipt(self, seen: NotificationModel, receipt: Receipt) -> str:
         at = receipt.at.astimezone(UTC)
@@ -540,6 +597,7 @@ class DynamoSqsOutbox:
                 item.error,
                 item.delivery_at,
                 item.delivery_reason,
+                item.fallback,
             )
             for item in items
         ]

@@ -31,6 +31,9 @@ class Receipt:
     status: str  # delivered | failed
     at: datetime  # when the provider says it happened
     reason: str  # the provider's words (carrier response, bounce type and diagnostic), never an address
+    # A failure no retry of the provider will mend (a carrier FAILURE, a hard bounce, a reject, a template
+    # SES could not render): a decision's notice then falls back to the other channel (``domain.fallback``).
+    permanent: bool = True
 
 
 def _at(value: Any) -> datetime | None:
@@ -103,7 +106,7 @@ def ses_receipt(event: dict[str, Any]) -> Receipt | None:
         bounce = event.get("bounce") or {}
         diagnostics = [r.get("diagnosticCode") for r in bounce.get("bouncedRecipients", []) if isinstance(r, dict)]
         reason = _reason("bounce", bounce.get("bounceType"), bounce.get("bounceSubType"), *diagnostics[:1])
-        return Receipt(message_id, FAILED, at, reason)
+        return Receipt(message_id, FAILED, at, reason, permanent=bounce.get("bounceType") == "Permanent")
     if kind == "Reject":
         return Receipt(message_id, FAILED, at, _reason("reject", (event.get("reject") or {}).get("reason")))
     failure = event.get("failure") or {}

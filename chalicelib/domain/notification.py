@@ -106,6 +106,7 @@ class LedgerEntry:
     error: str | None = None  # the last failure or the reason it was suppressed
     delivery_at: datetime | None = None  # the provider's receipt: when it arrived or failed (domain.delivery)
     delivery_reason: str | None = None
+    fallback: str | None = None  # the fallback notice's id, or ``unavailable`` (domain.fallback)
 
 
 def staff_email(source: str, kind: str, address: str, mail: Email, now: datetime) -> Notification:

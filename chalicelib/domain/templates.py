@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .campaign import ProgressReport, ProgressRow
 
-TEMPLATE_VERSION = "2026-12-03"
+TEMPLATE_VERSION = "2026-12-04"
 HOTLINE = "1900 9068"
 HOTLINE_SMS = "19009068"
 OFFICE_LOOKUP_URL = "https://baohiemxahoi.gov.vn/tracuu/Pages/tra-cuu-co-quan-bao-hiem.aspx"
@@ -661,3 +661,68 @@ def progress_digest_email(
         f'<div lang="en">{body_en}<p>The table above lists every unit, behind schedule first.</p></div></body></html>'
     )
     return Email(subject=subject, text=text, html=page)
+
+
+# --- fallback: a decision that did not arrive by one channel (domain.fallback) -----------------
+
+_DECISION_SMS = {
+    "account_approved": "da cap tai khoan giao dich dien tu",
+    "declaration_rejected": "ho so DK giao dich dien tu khong duoc chap nhan",
+    "office_cancelled": "to khai DK giao dich dien tu da bi huy",
+}
+
+
+def email_fallback_sms(kind: str, masked_email: str) -> Sms:
+    """An email about a decision bounced: the decision in a word, and the address to correct
+    (left out when it would not fit one segment)."""
+    decision = _DECISION_SMS.get(kind, "thong bao")
+    for where in (f" gui toi {masked_email}", ""):
+        text = unaccent(
+            f"BHXH VN: Email bao {decision}{where} khong den duoc. Cap nhat email tai co quan BHXH. HT {HOTLINE_SMS}"
+        )
+        if is_gsm7(text) and len(text) <= SMS_MAX:
+            return _sms(text)
+    return _sms(f"BHXH VN: Email bao {decision} khong den duoc. HT {HOTLINE_SMS}")
+
+
+def sms_fallback_email(masked_phone: str, sms_text: str, sent_at: datetime) -> Email:
+    """An SMS about a decision did not reach the phone: what it said (a temporary password is not
+    repeated: it went in the email sent with it) and the number to correct."""
+    from .notification import SECRET_MARK
+
+    said = sms_text.replace(SECRET_MARK, "******")
+    hidden = SECRET_MARK in sms_text
+    when = _vn_time(sent_at)
+    return _email(
+        "BHXH Việt Nam: tin nhắn SMS gửi Ông/Bà không đến được máy",
+        [
+            "Kính gửi Ông/Bà,",
+            f"Tin nhắn SMS BHXH Việt Nam gửi tới số {masked_phone} lúc {when} không đến được máy của Ông/Bà.",
+            f"Nội dung tin nhắn: «{said}»",
+            *(
+                [
+                    "Mật khẩu tạm không được nhắc lại ở đây: nó có trong email thông báo cấp tài khoản gửi cùng lúc. "
+                    "Nếu không thấy, Ông/Bà có thể xin cấp lại tại bất kỳ cơ quan BHXH nào."
+                ]
+                if hidden
+                else []
+            ),
+            "Để nhận được mã khôi phục mật khẩu và các thông báo sau này, vui lòng cập nhật số điện thoại tại "
+            f"cơ quan BHXH gần nhất ({OFFICE_LOOKUP_URL}) hoặc gọi Tổng đài {HOTLINE}.",
+        ],
+        [
+            "Dear Sir or Madam,",
+            f"The SMS BHXH sent to {masked_phone} at {when} (Vietnam time) did not reach your phone.",
+            f"It said: «{said}»",
+            *(
+                [
+                    "The temporary password is not repeated here: it is in the approval email sent at the same "
+                    "time. If you cannot find it, any BHXH office can issue a new one."
+                ]
+                if hidden
+                else []
+            ),
+            "To receive password-recovery codes and later notices, please update your phone number at the "
+            f"nearest BHXH office ({OFFICE_LOOKUP_URL}) or call the hotline {HOTLINE}.",
+        ],
+    )

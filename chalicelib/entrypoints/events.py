@@ -65,8 +65,14 @@ def sms_delivery_status(event: dict[str, Any]) -> dict[str, int]:
 
 
 def receipt_metrics(outcomes: Mapping[str, int]) -> None:
-    """NoticesDelivered / NoticesUndelivered (the failed-delivery alarm's rate), ReceiptsUnknown."""
-    names = {"delivered": "NoticesDelivered", "failed": "NoticesUndelivered", "unknown": "ReceiptsUnknown"}
+    """NoticesDelivered / NoticesUndelivered (the failed-delivery alarm's rate), ReceiptsUnknown, and
+    the decisions that fell back to the other channel or had none (the fallback-volume alarm)."""
+    names = {
+        "delivered": "NoticesDelivered",
+        "failed": "NoticesUndelivered",
+        "unknown": "ReceiptsUnknown",
+        **FALLBACK_METRICS,
+    }
     for key, name in names.items():
         if outcomes.get(key):
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=outcomes[key])
@@ -101,6 +107,17 @@ def accounts_issued(event: DynamoDBEvent) -> None:
     if counted:
         metrics.add_metric(name="CampaignRegistrationsCounted", unit=MetricUnit.Count, value=counted)
     flush_metrics()
+
+
+FALLBACK_METRICS = {"fallback_queued": "NoticeFallbacks", "fallback_unavailable": "NoticeFallbacksUnavailable"}
+
+
+def delivery_fallback_job() -> dict[str, Any]:
+    """Every 5 minutes: decisions' SMS with no receipt after ``fallback_after_minutes`` go by email."""
+    report = scheduled_job("delivery-fallback")
+    receipt_metrics({"fallback_queued": report["queued"], "fallback_unavailable": report["unavailable"]})
+    flush_metrics()
+    return report
 
 
 def scheduled_job(name: str) -> dict[str, Any]:

@@ -8,19 +8,27 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..domain.delivery import Receipt, ses_receipt, sms_receipts
+from ..domain.delivery import FAILED, Receipt, ses_receipt, sms_receipts
+from ..domain.fallback import falls_back
+from .delivery_fallback import cause_of_failure, fall_back
 from .deps import Deps
 
 
 def apply_receipts(deps: Deps, receipts: list[Receipt]) -> Counter[str]:
-    """How many were applied, ignored (duplicates, older than the one recorded) and unknown; and of
-    those applied, how many said ``delivered`` and ``failed`` (the failed-delivery rate's metrics)."""
+    """How many were applied, ignored (duplicates, older than the one recorded) and unknown; of
+    those applied, how many said ``delivered`` and ``failed`` (the failed-delivery rate's metrics);
+    and of the decisions that failed for good, how many fell back (``fallback_queued``), had nothing
+    to fall back to (``fallback_unavailable``) or had fallen back before (``fallback_already``)."""
     outcomes: Counter[str] = Counter()
     for receipt in receipts:
-        outcome = deps.outbox.record_receipt(receipt)
+        outcome, notice = deps.outbox.record_receipt(receipt)
         outcomes[outcome] += 1
         if outcome == "applied":
             outcomes[receipt.status] += 1
+        if notice is not None and receipt.status == FAILED and receipt.permanent and falls_back(notice):
+            # A decision that did not arrive goes by the other channel (once: see domain.fallback).
+            fallen = fall_back(deps, notice, cause_of_failure(notice), deps.clock())
+            outcomes[f"fallback_{fallen}"] += 1
     return outcomes
 
 

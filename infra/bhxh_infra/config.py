@@ -68,6 +68,9 @@ class InfraConfig:
     vneid_level_claim: str = "identity_level"
     vneid_level_required: str = "2"
     vneid_id_claim: str = "personal_id"
+    # A decision's SMS with no delivery receipt this many minutes after SNS accepted it goes by email
+    # (BHXH_FALLBACK_AFTER_MINUTES; the sweep runs every 5 minutes).
+    fallback_after_minutes: int = 10
 
     @property
     def prefix(self) -> str:
@@ -254,6 +257,7 @@ def load_config(context: dict[str, Any]) -> InfraConfig:
         lambda_memory_mb=_int("lambda_memory_mb", get("lambda_memory_mb", 512), 128, 10_240),
         lambda_timeout_s=_int("lambda_timeout_s", get("lambda_timeout_s", 30), 3, 120),
         retain_data=_bool("retain_data", get("retain_data", True)),
+        fallback_after_minutes=_int("fallback_after_minutes", get("fallback_after_minutes", 10), 1, 60),
         revocation_mode=revocation,
         allow_sha1=_bool("allow_sha1", get("allow_sha1", False)),
         trust_store_dir=trust_store,

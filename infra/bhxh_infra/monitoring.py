@@ -24,6 +24,8 @@ NOTICE_LATENCY_TARGET_S = 60
 NOTICE_LATENCY_LIMIT_S = 900
 UNDELIVERED_ALARM_PERCENT = 10  # of the receipts of an hour
 UNDELIVERED_MIN_RECEIPTS = 20  # fewer receipts in an hour say too little to alarm on
+# Decisions that went again by the other channel (domain.fallback), or had none to go by, in an hour.
+FALLBACK_ALARM_PER_HOUR = 50
 
 
 def app_metric(
@@ -204,6 +206,30 @@ class Monitoring(Construct):
                 "did not reach the person (carrier failures, bounces, rejects)."
             ),
             runbook="notices-undelivered-rate",
+        )
+
+        # Fallback volume: decisions that did not arrive by one channel and went by the other (or could not).
+        self.fallbacks = cw.MathExpression(
+            expression="queued + unavailable",
+            using_metrics={
+                "queued": app_metric("NoticeFallbacks"),
+                "unavailable": app_metric("NoticeFallbacksUnavailable"),
+            },
+            label="Decisions fallen back to the other channel (1 hour)",
+            period=Duration.hours(1),
+        )
+        self._alarm(
+            "NoticeFallbacks",
+            "notice-fallbacks",
+            self.fallbacks,
+            threshold=FALLBACK_ALARM_PER_HOUR,
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            description=(
+                f"More than {FALLBACK_ALARM_PER_HOUR} decisions in the last hour did not reach the person by SMS "
+                "(failed, or no receipt in time) or by email (hard bounce) and went by the other channel, or "
+                "had none to go by."
+            ),
+            runbook="notice-fallbacks",
         )
 
         self.dashboard_name = config.name("dashboard")

@@ -116,6 +116,14 @@ _OUTBOX_RECORD = {  # DynamoSqsOutbox.record: one transaction of notices + audit
     "notifications": TableUse((PUT, GET)),
     "audit": TableUse((PUT,)),
 }
+# record_receipt: the sparse index by provider message id, one conditional update (a transaction with the
+# day's counters); a failed notice read whole (get); a decision's fallback: the sibling notice (get), one
+# transaction marking the failed notice (update), storing the fallback notice (put) and its audit event.
+_RECEIPTS = {
+    "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_provider_message",)),
+    "audit": TableUse((PUT,)),
+    "stats": TableUse((UPDATE,)),  # the service report's delivered/failed counts, in the receipt's transaction
+}
 _OUTBOX_NOTICES = {"notifications": TableUse((PUT, GET))}  # DynamoSqsOutbox.record with no audit event
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
@@ -187,18 +195,32 @@ ACCESS: dict[str, FunctionAccess] = {
         id_copies=ID_COPY_LABEL,  # a cancelled dossier's copy goes to the 90-day retention rule
     ),
     "ses_feedback": FunctionAccess(
-        purpose="SNS subscriber: SES events mark the notice delivered or failed; bounces and complaints "
-        "put addresses on the suppression list",
+        purpose="SNS subscriber: SES events mark the notice delivered or failed (a decision's hard bounce "
+        "falls back to SMS); bounces and complaints put addresses on the suppression list",
         tables={
             "guards": TableUse((PUT,)),
-            # record_receipt: the sparse index by provider message id, then one conditional update
-            "notifications": TableUse((UPDATE,), indexes=("by_provider_message",)),
+            **_RECEIPTS,
         },
+        send_notices=True,  # a hard bounce's SMS fallback
         invoked_asynchronously=True,
     ),
     "sms_delivery_status": FunctionAccess(
-        purpose="CloudWatch Logs subscriber: SNS SMS delivery-status logs mark the notice delivered or failed",
-        tables={"notifications": TableUse((UPDATE,), indexes=("by_provider_message",))},
+        purpose="CloudWatch Logs subscriber: SNS SMS delivery-status logs mark the notice delivered or failed; "
+        "a decision's failed SMS falls back to email",
+        tables=_RECEIPTS,
+        send_notices=True,  # a failed SMS's email fallback
+        invoked_asynchronously=True,
+    ),
+    "delivery_fallback_job": FunctionAccess(
+        purpose="Every 5 minutes: a decision's SMS with no delivery receipt after the configured time falls "
+        "back to email",
+        tables={
+            # unreceipted_sms: the day index; then as a receipt's fallback: the sibling notice (get), one
+            # transaction marking the SMS (update), storing the fallback (put) and its audit event
+            "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_day",)),
+            "audit": TableUse((PUT,)),
+        },
+        send_notices=True,
         invoked_asynchronously=True,
     ),
     "on_declaration_change": FunctionAccess(

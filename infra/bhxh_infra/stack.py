@@ -620,6 +620,8 @@ class RegistrationStack(Stack):
             "BHXH_VNEID_LEVEL_CLAIM": self.config.vneid_level_claim,
             "BHXH_VNEID_LEVEL_REQUIRED": self.config.vneid_level_required,
             "BHXH_VNEID_ID_CLAIM": self.config.vneid_id_claim,
+            # A decision's SMS with no delivery receipt after this long falls back to email (delivery_fallback_job).
+            "BHXH_FALLBACK_AFTER_MINUTES": str(self.config.fallback_after_minutes),
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         return variables

@@ -42,7 +42,7 @@ def ses_event(name: str, message_id: str = "MESSAGE-ID") -> dict[str, Any]:
 
 
 def sent_notice(deps: FakeDeps, provider_id: str, channel: str = SMS) -> str:
-    notice = Notification(f"n-{provider_id}", "account_approved", channel, "+84912345678", "text", "src", AT)
+    notice = Notification(f"n-{provider_id}", "dossier_received", channel, "+84912345678", "text", "src", AT)
     recorded = deps.outbox.record([notice], [])
     assert recorded.created
     deps.outbox.claim(notice.id, AT)

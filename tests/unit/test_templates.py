@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from chalicelib.domain import templates
 from chalicelib.domain.account import PASSWORD_REMINDER_DAYS
 from chalicelib.domain.declaration import REMINDER_DAYS_BEFORE
-from chalicelib.domain.identifiers import COUNTER_CODE_ALPHABET, COUNTER_CODE_LENGTH, format_counter_code
+from chalicelib.domain.fallback import FALLBACK_KINDS
+from chalicelib.domain.identifiers import COUNTER_CODE_ALPHABET, COUNTER_CODE_LENGTH, format_counter_code, mask
 from chalicelib.domain.passwords import TEMP_PASSWORD_ALPHABET
 from chalicelib.domain.rejection_reasons import REASONS
 from chalicelib.domain.templates import (
@@ -106,6 +107,10 @@ def _strategy_for(name: str, annotation: Any) -> st.SearchStrategy[Any] | None:
         return st.integers(0, len(REASONS) - 1)
     if name == "event" and annotation is str:
         return st.sampled_from(templates.ACCOUNT_EVENTS)
+    if name == "kind" and annotation is str:
+        return st.sampled_from(sorted(FALLBACK_KINDS))
+    if name == "masked_email" and annotation is str:
+        return st.emails().map(mask)
     if annotation is datetime:
         return st.datetimes(datetime(2026, 1, 1), datetime(2099, 12, 31), timezones=st.just(UTC))
     return None
@@ -277,7 +282,9 @@ def test_every_email_template_is_covered() -> None:
         if name.endswith("_email") and not name.startswith("_") and func.__module__ == templates.__name__
     }
 
-    covered = {name.partition("[")[0] for name in (*EMAILS, *ACCOUNT_EMAILS, *DESK_EMAILS, *ALERT_EMAILS)}
+    covered = {
+        name.partition("[")[0] for name in (*EMAILS, *ACCOUNT_EMAILS, *DESK_EMAILS, *ALERT_EMAILS, *FALLBACK_EMAILS)
+    }
 
     assert names == covered | CAMPAIGN_EMAILS
 
@@ -378,3 +385,43 @@ def test_email_html_escapes_any_name(full_name: str, office_name: str) -> None:
     assert html.escape(full_name) in mail.html
     assert html.escape(office_name) in mail.html
     assert mail.html.count("<p>") == mail.html.count("</p>") == 8  # no markup slipped in
+
+
+# --- fallback: a decision that did not arrive by one channel (domain.fallback) ----------
+
+FALLBACK_EMAILS = {
+    "sms_fallback_email": lambda: templates.sms_fallback_email(
+        "091****678",
+        templates.account_approved_sms("0123456789", "34679ACDEFGH")
+        .text.replace("34679ACDEFGH", "[secret]")
+        .replace("(", "<")
+        .replace(")", ">"),
+        datetime(2026, 12, 31, 17, 30, tzinfo=UTC),
+    ),
+}
+
+
+def test_the_sms_fallback_email_quotes_the_sms_without_its_secret_and_says_what_to_fix() -> None:
+    mail = FALLBACK_EMAILS["sms_fallback_email"]()
+    assert mail.subject.startswith("BHXH Việt Nam") and "\n" not in mail.subject
+    for part in (mail.text, mail.html):
+        assert "091****678" in part and "00:30 01/01/2027" in part  # Vietnam time
+        assert "TK: 0123456789 MK tam: ******" in part and "[secret]" not in part
+        assert "Mật khẩu tạm không được nhắc lại" in part and "The temporary password is not repeated" in part
+        assert HOTLINE in part and OFFICE_LOOKUP_URL in part
+        assert "cập nhật số điện thoại" in part and "update your phone number" in part
+    assert "&lt;doi MK" in mail.html and "<doi MK" not in mail.html  # the quoted text is escaped
+    plain = templates.sms_fallback_email(
+        "091****678", "BHXH VN: Ho so ma K7PQ-3M9X khong duoc chap nhan", datetime.now(UTC)
+    )
+    assert "Mật khẩu tạm" not in plain.text  # no word of a password when the SMS had none
+
+
+@pytest.mark.parametrize("kind", sorted(FALLBACK_KINDS))
+def test_the_email_fallback_sms_names_the_decision_and_the_address_when_it_fits(kind: str) -> None:
+    short = templates.email_fallback_sms(kind, "a***@gmail.com").text
+    assert "a***@gmail.com" in short and "khong den duoc" in short
+    long = templates.email_fallback_sms(kind, "a***@" + "x" * 80 + ".vn").text
+    assert "@" not in long and long.startswith("BHXH VN: Email bao ")  # the address left out, not the segment
+    decision = {"account_approved": "da cap tai khoan", "declaration_rejected": "khong duoc chap nhan"}
+    assert decision.get(kind, "da bi huy") in short and decision.get(kind, "da bi huy") in long

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,13 +19,22 @@ from ...domain.notification import (
 )
 
 if TYPE_CHECKING:  # annotations only: kept off the cold start
+    from ...domain.fallback import FallbackPlan
     from ...domain.service_report import Tally
 
 
 class Outbox(Protocol):
-    def record_receipt(self, receipt: Receipt) -> str:
-        """Apply a provider's delivery receipt to the notice it sent: ``applied``; ``ignored`` (a
-        duplicate, or older than the receipt recorded); ``unknown`` (no notice has that provider id)."""
+    def record_receipt(self, receipt: Receipt) -> tuple[str, Notification | None]:
+        """Apply a provider's delivery receipt to the notice it sent: ``applied`` (with the notice as
+        it is now when the receipt said ``failed``); ``ignored`` (a duplicate, or older than the receipt
+        recorded); ``unknown`` (no notice has that provider id)."""
+
+    def record_fallback(self, plan: FallbackPlan) -> bool:
+        """Mark ``plan.failed`` as fallen back and store the fallback notice (if any) and the audit
+        event, atomically; False (nothing stored) when the notice was marked before."""
+
+    def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
+        """SMS of ``kinds`` created in [from, to), sent, with no receipt, never fallen back."""
 
     def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
         """Store notices, audit events and ``tally`` atomically; a replay

@@ -1,0 +1,105 @@
+"""Fallback: a decision that did not reach the person by one channel goes by the other.
+
+Every decision (approval, rejection, cancellation) goes by SMS, and by email too when the person
+gave an address (``notices_for``). When the provider says the SMS did not arrive (a carrier
+FAILURE), or says nothing for ``fallback_after`` minutes, or when the email bounced hard (or was
+rejected, or could not be rendered), the person gets one more notice by the other channel: it
+names the decision and says which address or number did not work, so they can correct it before
+a recovery code or a reminder is lost the same way. It never carries a secret: a temporary
+password is erased once sent; the fallback says where it went.
+
+Rules: only the decision kinds fall back (a fallback never does: no loop); one fallback per
+decision, whichever channel failed first (the failed notice is marked in the same transaction,
+and the fallback's id is fixed per decision: never two); none when the other channel is missing
+(no email given) or has failed too. Each outcome is in the decision's audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import templates
+from .declaration import audit_event_id
+from .identifiers import mask
+from .notification import EMAIL, PERMANENT_FAILURE, SMS, SUPPRESSED, AuditEvent, Notification
+
+FALLBACK_KINDS = frozenset({"account_approved", "declaration_rejected", "office_cancelled"})
+FALLBACK_KIND = "delivery_fallback"
+FAILED_RECEIPT = "failed"  # domain.delivery.FAILED (not imported: that module parses provider events)
+
+# Why a decision fell back (the audit event's reason).
+SMS_FAILED = "sms_failed"
+SMS_NO_RECEIPT = "sms_no_receipt"
+EMAIL_BOUNCED = "email_bounced"
+
+# The audit event's status: the fallback was queued, or there was nothing to fall back to.
+FALLBACK_QUEUED = "fallback_queued"
+FALLBACK_UNAVAILABLE = "fallback_unavailable"
+# What the failed notice's ``fallback`` mark holds when there was nothing to fall back to.
+UNAVAILABLE_MARK = "unavailable"
+
+FALLBACK_ACTOR = "system:delivery-fallback"
+
+
+def other_channel(channel: str) -> str:
+    return EMAIL if channel == SMS else SMS
+
+
+def sibling_id(notice: Notification) -> str:
+    """The same decision's notice on the other channel (``notices_for`` names them so)."""
+    return f"{notice.source}#{notice.kind}#{other_channel(notice.channel)}"
+
+
+def fallback_id(notice: Notification) -> str:
+    """One per decision, whichever channel failed: two fallbacks would need two ids."""
+    return f"{notice.source}#{notice.kind}#fallback"
+
+
+def falls_back(notice: Notification) -> bool:
+    return notice.kind in FALLBACK_KINDS
+
+
+@dataclass(frozen=True)
+class FallbackPlan:
+    """What falling back ``failed`` means: the notice to send (None: nothing to send it by) and
+    the audit event that records it either way."""
+
+    failed: Notification
+    fallback: Notification | None
+    audit: AuditEvent
+
+
+def plan_fallback(failed: Notification, sibling: Notification | None, cause: str, now: datetime) -> FallbackPlan:
+    """``sibling``: the decision's notice on the other channel as the ledger holds it, if any."""
+    usable = sibling is not None and sibling.status not in (FAILED_RECEIPT, PERMANENT_FAILURE, SUPPRESSED)
+    fallback = _fallback_notice(failed, sibling, now) if usable and sibling is not None else None
+    audit = AuditEvent(
+        subject=failed.source,
+        event_id=audit_event_id(now, FALLBACK_QUEUED if fallback else FALLBACK_UNAVAILABLE),
+        from_status=failed.channel,
+        to_status=FALLBACK_QUEUED if fallback else FALLBACK_UNAVAILABLE,
+        actor=FALLBACK_ACTOR,
+        channel=fallback.channel if fallback else other_channel(failed.channel),
+        at=now,
+        reason=cause,
+        detail={"notice": failed.id, **({"fallback": fallback.id} if fallback else {})},
+    )
+    return FallbackPlan(failed, fallback, audit)
+
+
+def _fallback_notice(failed: Notification, sibling: Notification, now: datetime) -> Notification:
+    if failed.channel == SMS:
+        mail = templates.sms_fallback_email(mask(failed.recipient, 3, 3), failed.text, failed.created_at)
+        return Notification(
+            fallback_id(failed),
+            FALLBACK_KIND,
+            EMAIL,
+            sibling.recipient,
+            mail.text,
+            failed.source,
+            now,
+            subject=mail.subject,
+            html=mail.html,
+        )
+    sms = templates.email_fallback_sms(failed.kind, mask(failed.recipient))
+    return Notification(fallback_id(failed), FALLBACK_KIND, SMS, sibling.recipient, sms.text, failed.source, now)

@@ -1,0 +1,65 @@
+"""Use case: a decision that did not reach the person by one channel goes by the other
+(``domain.fallback``). Two ways in: a receipt saying it failed (``delivery_receipts``), and the
+scheduled sweep of SMS the provider said nothing about for ``fallback_after_minutes``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.fallback import (
+    EMAIL_BOUNCED,
+    FALLBACK_KINDS,
+    SMS_FAILED,
+    SMS_NO_RECEIPT,
+    fallback_id,
+    falls_back,
+    plan_fallback,
+    sibling_id,
+)
+from ..domain.notification import SMS, Notification
+from .deps import Deps
+
+# What one sweep looks back over beyond ``fallback_after``: the sweep runs every 5 minutes, so an
+# SMS is looked at several times (a fallback is stored once: the notice is marked) and a sweep
+# missed for up to an hour is made good by the next.
+SWEEP_LOOKBACK = timedelta(hours=1)
+
+QUEUED = "queued"  # a fallback notice was stored and queued
+UNAVAILABLE = "unavailable"  # nothing to fall back to (no email given, or that channel failed too)
+ALREADY = "already"  # the decision fell back before (or was found so): nothing done
+
+
+def fall_back(deps: Deps, failed: Notification, cause: str, now: datetime) -> str:
+    """One decision's notice did not arrive: ``queued``, ``unavailable`` or ``already``."""
+    if not falls_back(failed) or deps.outbox.get(fallback_id(failed)) is not None:
+        return ALREADY  # not a decision, or the decision fell back by its other notice
+    plan = plan_fallback(failed, deps.outbox.get(sibling_id(failed)), cause, now)
+    if not deps.outbox.record_fallback(plan):
+        return ALREADY
+    if plan.fallback is None:
+        return UNAVAILABLE
+    # Stored before it is queued: if queueing fails, the ledger keeps it ``queued`` for the
+    # consistency check's "notice stuck" finding and ``python -m ops redrive``.
+    deps.outbox.enqueue([plan.fallback])
+    return QUEUED
+
+
+def cause_of_failure(notice: Notification) -> str:
+    return SMS_FAILED if notice.channel == SMS else EMAIL_BOUNCED
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    looked_at: int
+    queued: int
+    unavailable: int
+
+
+def fall_back_unreceipted(deps: Deps, now: datetime) -> SweepReport:
+    """Decisions' SMS that the provider accepted and then said nothing about for
+    ``fallback_after_minutes``: the person gets the email fallback."""
+    after = timedelta(minutes=deps.settings.fallback_after_minutes)
+    silent = deps.outbox.unreceipted_sms(now - after - SWEEP_LOOKBACK, now - after, FALLBACK_KINDS)
+    outcomes = [fall_back(deps, notice, SMS_NO_RECEIPT, now) for notice in silent]
+    return SweepReport(len(silent), outcomes.count(QUEUED), outcomes.count(UNAVAILABLE))

@@ -169,3 +169,27 @@ def dynamodb_like_costs() -> Iterator[None]:
         for (owner, name), function in originals.items():
             setattr(owner, name, function)
         backend_module.copy = real_copy
+
+
+@contextmanager
+def sqs_like_costs() -> Iterator[None]:
+    """moto 5's ``ReceiveMessage`` checks each message it hands out against the queue's retention
+    period by computing every attribute of the queue, ``ApproximateNumberOfMessages`` among them:
+    a pass over all its messages per message received, so a receive costs O(depth) per message and
+    draining a queue costs O(depth²) — a worker reading a deep queue measures moto, not SQS, whose
+    receive does not depend on the depth. While active, the check reads the one attribute it needs
+    (the answer is the same)."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.is_message_valid_based_on_retention_period
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention_period = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention_period + message.sent_timestamp / 1000 > unix_time())
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SQSBackend.is_message_valid_based_on_retention_period = original  # type: ignore[method-assign]

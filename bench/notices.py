@@ -483,7 +483,7 @@ def run(emulator: Emulator, quick: bool) -> list[Figure]:
     from chalicelib import bootstrap
     from chalicelib.domain.passwords import Hasher
 
-    from .moto_costs import dynamodb_like_costs
+    from .moto_costs import dynamodb_like_costs, sqs_like_costs
 
     count = issuances(quick)
     session = boto3.session.Session()
@@ -507,14 +507,14 @@ def run(emulator: Emulator, quick: bool) -> list[Figure]:
         gc_pauses = scope.enter_context(frozen_heap())
         frozen_objects = gc.get_freeze_count()
         captured = scope.enter_context(captured_output())
-        with dynamodb_like_costs():
+        with dynamodb_like_costs(), sqs_like_costs():
             log(f"  latency: {count} approvals, one every {DECISION_INTERVAL_S} s, worker running")
             latency = latency_run(stack, LATENCY, count)
         log("  latency again on stock moto (O(table) transactions)")
         errors_before = captured.emulator_errors.count
         stock = latency_run(stack, LATENCY_STOCK, count)
         stock_errors = captured.emulator_errors.count - errors_before
-        with dynamodb_like_costs():
+        with dynamodb_like_costs(), sqs_like_costs():
             log(f"  throughput: {2 * count} notices queued, then the worker; raw sns.publish before and after")
             raw_first = raw_publish(stack, RAW, 2 * count)
             drained = throughput_run(stack, THROUGHPUT, count)

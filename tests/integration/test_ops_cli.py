@@ -86,6 +86,14 @@ def test_outbox_shows_the_providers_receipt(
     result = runner.invoke(app, ["--stage", "test", "outbox", "--days", "400"])
     assert result.exit_code == 0, result.output
     assert "failed" in result.output and "2026-11-24 03:00:03 Phone is currently" in result.output
+    # An approval whose SMS failed, from a person who gave no email: no other channel to fall back to.
+    assert "none possible" in result.output
+
+
+def test_run_job_runs_the_delivery_fallback_sweep(aws: dict[str, Any]) -> None:
+    result = runner.invoke(app, ["--stage", "test", "run-job", "delivery-fallback"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"looked_at": 0, "queued": 0, "unavailable": 0}
 
 
 UNITS_CSV = (

@@ -24,6 +24,9 @@ matches, and sends the batches that still fail to its own on-failure queue.
 
 A function found in the Chalice template without an entry here stops the
 synthesis (fail closed): a new handler must declare what it touches.
+The other direction is checked by the app's integration tests (``tests/iam_guard.py``): every AWS
+call a handler makes while a test runs it must be one its entry here grants, as IAM authorises it,
+or that test fails; a grant cannot fall behind the code unnoticed.
 """
 
 from __future__ import annotations
@@ -145,15 +148,17 @@ ACCESS: dict[str, FunctionAccess] = {
             "declarations": TableUse(
                 (GET, BATCH_GET, PUT, UPDATE), indexes=("by_code", "by_id_number", "by_bhxh_code", "by_office_due")
             ),
-            # open-declaration, counter-code and account guards: put/update/delete/condition check in transactions
-            "guards": TableUse((PUT, UPDATE, DELETE, CHECK)),
+            # open-declaration, counter-code and account guards: put/update/delete/condition check in transactions;
+            # a CCCD number's account (find_account: the account#id# guard, get)
+            "guards": TableUse((GET, PUT, UPDATE, DELETE, CHECK)),
             "notifications": TableUse((PUT, GET)),
             "audit": TableUse((PUT,), query=True),  # history of a declaration
             # BHXH records cross-check; who an ID number belongs to (lookups, alerts to the registry's phone)
             "registry": TableUse((GET,), indexes=("by_id_number",)),
             "offices": TableUse((GET,), indexes=("by_province",)),
             "idempotency": TableUse((GET, PUT, UPDATE, DELETE)),  # Powertools idempotency persistence layer
-            "accounts": TableUse((GET, PUT, UPDATE)),
+            # a session refused for a password changed since it was read: a condition check, no write
+            "accounts": TableUse((GET, PUT, UPDATE, CHECK)),
             # start_session (put), lift_restriction (update), logout (delete), end_sessions (index + batch delete)
             "sessions": TableUse((PUT, UPDATE, DELETE, BATCH_WRITE), indexes=("by_username",)),
             # progress report: the unit keys from the listing index, then the units by batch get
@@ -174,10 +179,12 @@ ACCESS: dict[str, FunctionAccess] = {
         purpose="SQS worker: claims each notice, applies SMS limits and the email suppression list, sends; "
         "runs the tasks requests queue (alerts to the people a declaration names, cancellations, recovery)",
         tables={
-            # claim, mark_sent / mark_failed / mark_suppressed; the tasks' notices (record: put, replay get)
-            "notifications": TableUse((UPDATE, PUT, GET)),
-            # admit_sms (transaction: two counters updated, one duplicate guard put), is_email_suppressed (get)
-            "guards": TableUse((GET, PUT, UPDATE)),
+            # claim_batch (batch get, then the claims in one transaction), claim, mark_sent(_batch) /
+            # mark_failed / mark_suppressed; the tasks' notices (record: put, replay get)
+            "notifications": TableUse((UPDATE, PUT, GET, BATCH_GET)),
+            # admit_sms and claim_batch (transaction: two counters updated, one duplicate guard put; an email's
+            # address not suppressed: a condition check), is_email_suppressed (get)
+            "guards": TableUse((GET, PUT, UPDATE, CHECK)),
             # mark_sent: latency histogram ADDs in its transaction, then the conditional maximum; cancellations' tally
             "stats": TableUse((UPDATE,)),
             # alert and cancellation tasks: the declaration (get), the person's others (index + batch get),
@@ -188,6 +195,7 @@ ACCESS: dict[str, FunctionAccess] = {
             "offices": TableUse((GET,)),  # the office on the emailed Form 01
             "accounts": TableUse((GET, UPDATE)),  # alert recipients; recovery: start_recovery, record_recovery_try
         },
+        send_notices=True,  # the tasks' notices (alerts, cancellations, recovery codes) are queued
         consume_notices=True,
         dead_letter_notices=True,
         send_sms=True,

@@ -28,6 +28,20 @@ def no_personal_data_in_logs() -> Iterator[CapturingHandler]:
         yield handler
 
 
+@pytest.fixture(autouse=True)
+def least_privilege(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every integration test: each AWS call a handler of app.py makes is one its deployed role allows
+    (tests/iam_guard.py against infra's ``ACCESS``)."""
+    from chalicelib.config import load_settings
+    from tests.iam_guard import least_privilege
+
+    settings = load_settings()
+    queues = {settings.dead_letter_queue: "dead_letters", settings.notifications_queue: "notices"}
+    with least_privilege(monkeypatch, settings.table_names(), queues) as violations:
+        yield
+    assert not violations.found, "calls the deployed roles would refuse: " + "; ".join(sorted(violations.found))
+
+
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the AWS API calls made (a module may define its own ``calls`` with the parameters)."""

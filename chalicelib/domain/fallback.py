@@ -11,7 +11,8 @@ password is erased once sent; the fallback says where it went.
 Rules: only the decision kinds fall back (a fallback never does: no loop); one fallback per
 decision, whichever channel failed first (the failed notice is marked in the same transaction,
 and the fallback's id is fixed per decision: never two); none when the other channel is missing
-(no email given) or has failed too. Each outcome is in the decision's audit trail."""
+(no email given) or has failed too. Each outcome is in the declaration's audit trail (the officer
+desk's history): ``fallback_by_email``, ``fallback_by_sms`` or ``fallback_unavailable``."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import templates
-from .declaration import audit_event_id
+from .declaration import Declaration, audit_event_id, declaration_event
 from .identifiers import mask
 from .notification import EMAIL, PERMANENT_FAILURE, SMS, SUPPRESSED, AuditEvent, Notification
 
@@ -32,9 +33,11 @@ SMS_FAILED = "sms_failed"
 SMS_NO_RECEIPT = "sms_no_receipt"
 EMAIL_BOUNCED = "email_bounced"
 
-# The audit event's status: the fallback was queued, or there was nothing to fall back to.
-FALLBACK_QUEUED = "fallback_queued"
+# The audit event's status: the fallback was queued (by email, by SMS), or there was nothing to fall back to.
+FALLBACK_BY_EMAIL = "fallback_by_email"
+FALLBACK_BY_SMS = "fallback_by_sms"
 FALLBACK_UNAVAILABLE = "fallback_unavailable"
+FALLBACK_STATUSES = (FALLBACK_BY_EMAIL, FALLBACK_BY_SMS, FALLBACK_UNAVAILABLE)
 # What the failed notice's ``fallback`` mark holds when there was nothing to fall back to.
 UNAVAILABLE_MARK = "unavailable"
 
@@ -69,21 +72,50 @@ class FallbackPlan:
     audit: AuditEvent
 
 
-def plan_fallback(failed: Notification, sibling: Notification | None, cause: str, now: datetime) -> FallbackPlan:
-    """``sibling``: the decision's notice on the other channel as the ledger holds it, if any."""
+def declaration_of(notice: Notification) -> str | None:
+    """The declaration a decision's notice is about (``notices_for(source="declaration#<id>")``)."""
+    prefix, _, declaration_id = notice.source.partition("#")
+    return declaration_id if prefix == "declaration" and declaration_id else None
+
+
+def plan_fallback(
+    failed: Notification,
+    sibling: Notification | None,
+    cause: str,
+    now: datetime,
+    declaration: Declaration | None = None,
+) -> FallbackPlan:
+    """``sibling``: the decision's notice on the other channel as the ledger holds it, if any;
+    ``declaration``: the one decided, whose history (the officer desk's) records the fallback."""
     usable = sibling is not None and sibling.status not in (FAILED_RECEIPT, PERMANENT_FAILURE, SUPPRESSED)
     fallback = _fallback_notice(failed, sibling, now) if usable and sibling is not None else None
-    audit = AuditEvent(
-        subject=failed.source,
-        event_id=audit_event_id(now, FALLBACK_QUEUED if fallback else FALLBACK_UNAVAILABLE),
-        from_status=failed.channel,
-        to_status=FALLBACK_QUEUED if fallback else FALLBACK_UNAVAILABLE,
-        actor=FALLBACK_ACTOR,
-        channel=fallback.channel if fallback else other_channel(failed.channel),
-        at=now,
-        reason=cause,
-        detail={"notice": failed.id, **({"fallback": fallback.id} if fallback else {})},
+    to_status = (
+        (FALLBACK_BY_EMAIL if fallback.channel == EMAIL else FALLBACK_BY_SMS) if fallback else FALLBACK_UNAVAILABLE
     )
+    detail = {"notice": failed.id, **({"fallback": fallback.id} if fallback else {})}
+    if declaration is not None:
+        audit = declaration_event(
+            declaration,
+            to_status,
+            actor=FALLBACK_ACTOR,
+            at=now,
+            office_code=declaration.received_office or declaration.office_code,  # the dossier's office
+            trace_id=None,
+            reason=cause,
+            detail=detail,
+        )
+    else:
+        audit = AuditEvent(
+            subject=failed.source,
+            event_id=audit_event_id(now, to_status),
+            from_status=None,
+            to_status=to_status,
+            actor=FALLBACK_ACTOR,
+            channel=other_channel(failed.channel),
+            at=now,
+            reason=cause,
+            detail=detail,
+        )
     return FallbackPlan(failed, fallback, audit)
 
 

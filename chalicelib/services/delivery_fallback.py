@@ -12,6 +12,7 @@ from ..domain.fallback import (
     FALLBACK_KINDS,
     SMS_FAILED,
     SMS_NO_RECEIPT,
+    declaration_of,
     fallback_id,
     falls_back,
     plan_fallback,
@@ -34,7 +35,9 @@ def fall_back(deps: Deps, failed: Notification, cause: str, now: datetime) -> st
     """One decision's notice did not arrive: ``queued``, ``unavailable`` or ``already``."""
     if not falls_back(failed) or deps.outbox.get(fallback_id(failed)) is not None:
         return ALREADY  # not a decision, or the decision fell back by its other notice
-    plan = plan_fallback(failed, deps.outbox.get(sibling_id(failed)), cause, now)
+    decided = declaration_of(failed)
+    declaration = deps.declarations.get(decided) if decided else None
+    plan = plan_fallback(failed, deps.outbox.get(sibling_id(failed)), cause, now, declaration)
     if not deps.outbox.record_fallback(plan):
         return ALREADY
     if plan.fallback is None:

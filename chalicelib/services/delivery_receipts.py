@@ -17,8 +17,8 @@ from .deps import Deps
 def apply_receipts(deps: Deps, receipts: list[Receipt]) -> Counter[str]:
     """How many were applied, ignored (duplicates, older than the one recorded) and unknown; of
     those applied, how many said ``delivered`` and ``failed`` (the failed-delivery rate's metrics);
-    and of the decisions that failed for good, how many fell back (``fallback_queued``), had nothing
-    to fall back to (``fallback_unavailable``) or had fallen back before (``fallback_already``)."""
+    and of the decisions that failed for good, how many fell back (``fallback_queued``), had nothing to
+    fall back to (``fallback_unavailable``) or had fallen back before (``fallback_already``)."""
     outcomes: Counter[str] = Counter()
     for receipt in receipts:
         outcome, notice = deps.outbox.record_receipt(receipt)

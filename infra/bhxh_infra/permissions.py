@@ -126,6 +126,7 @@ _RECEIPTS = {
     "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_provider_message",)),
     "audit": TableUse((PUT,)),
     "stats": TableUse((UPDATE,)),  # the service report's delivered/failed counts, in the receipt's transaction
+    "declarations": TableUse((GET,)),  # the decided declaration, whose history records the fallback
 }
 _OUTBOX_NOTICES = {"notifications": TableUse((PUT, GET))}  # DynamoSqsOutbox.record with no audit event
 
@@ -227,6 +228,7 @@ ACCESS: dict[str, FunctionAccess] = {
             # transaction marking the SMS (update), storing the fallback (put) and its audit event
             "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_day",)),
             "audit": TableUse((PUT,)),
+            "declarations": TableUse((GET,)),  # the decided declaration, whose history records the fallback
         },
         send_notices=True,
         invoked_asynchronously=True,

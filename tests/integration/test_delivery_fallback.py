@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.adapters.models import AuditModel, NotificationModel
 from chalicelib.domain import templates
-from chalicelib.domain.fallback import FALLBACK_KIND, fallback_id
+from chalicelib.domain.fallback import FALLBACK_KIND, FALLBACK_STATUSES, fallback_id
 from chalicelib.domain.notification import Notification, notices_for
 from tests.integration.emulator import drain, event, sent_emails, sent_sms
 from tests.unit.test_delivery_receipts import awslogs, sms_logs
@@ -60,7 +60,7 @@ def ses_event(name: str, notice_id: str) -> dict[str, Any]:
 
 
 def fallback_events() -> list[AuditModel]:
-    return [a for a in AuditModel.query(SOURCE) if a.to_status.startswith("fallback_")]
+    return [a for a in AuditModel.query(SOURCE) if a.to_status in FALLBACK_STATUSES]
 
 
 def test_an_sms_failure_sends_one_email_and_a_redelivered_log_nothing_more(
@@ -83,7 +83,11 @@ def test_an_sms_failure_sends_one_email_and_a_redelivered_log_nothing_more(
     fallback = NotificationModel.get(fallback_id(sms))
     assert (fallback.kind, fallback.channel, fallback.status) == (FALLBACK_KIND, "email", "sent")
     [audit] = fallback_events()
-    assert (audit.to_status, audit.reason, audit.actor) == ("fallback_queued", "sms_failed", "system:delivery-fallback")
+    assert (audit.to_status, audit.reason, audit.actor) == (
+        "fallback_by_email",
+        "sms_failed",
+        "system:delivery-fallback",
+    )
     assert drain(aws) == 0  # nothing else queued
 
 
@@ -100,7 +104,7 @@ def test_a_hard_bounce_sends_one_sms_a_soft_one_none(client: Any, container: Any
     [(phone, text)] = sent_sms()[sms_before:]
     assert phone == PHONE and text.startswith("BHXH VN: Email bao ho so DK giao dich dien tu khong duoc chap nhan")
     [audit] = fallback_events()
-    assert (audit.to_status, audit.reason, audit.channel) == ("fallback_queued", "email_bounced", "sms")
+    assert (audit.to_status, audit.reason, audit.channel) == ("fallback_by_sms", "email_bounced", "sms")
 
 
 def test_the_sweep_falls_back_for_a_silent_sms_once(client: Any, container: Any, aws: dict[str, Any]) -> None:

@@ -759,6 +759,27 @@ def _paper_invalid(client: Any, clock: FakeClock) -> Any:
     return _post(client, "/v1/declarations/paper", body, token=_staff(client))
 
 
+def _history_with_fallback(client: Any, clock: FakeClock) -> Any:
+    """The rejection's SMS did not reach the phone: its email fallback is in the dossier's history."""
+    from chalicelib.services.delivery_fallback import fall_back
+
+    token = _staff(client)
+    declaration_id = _received(client, token)
+    assert _decide(client, token, declaration_id, "reject", {"reasons": ["illegible_form"]}).status_code == 200
+    sms = _deps().outbox.get(f"declaration#{declaration_id}#declaration_rejected#sms")
+    assert sms is not None and fall_back(_deps(), sms, "sms_failed", clock()) == "queued"
+    response = _desk_get(client, f"/v1/declarations/{declaration_id}/history", token)
+    last = _items(response)[-1]
+    assert (last["from"], last["to"], last["actor"], last["channel"], last["office_code"]) == (
+        "rejected",
+        "fallback_by_email",
+        "system:delivery-fallback",
+        "office",
+        "BHXH-01",
+    )
+    return response
+
+
 def _overdue(client: Any, clock: FakeClock, *roles: str) -> Any:
     from chalicelib.services.officer_desk import Officer
     from chalicelib.services.submit_paper_declaration import submit_paper_declaration
@@ -1163,6 +1184,7 @@ SCENARIOS = [
     Scenario("overdue-officer", "GET", "/v1/declarations/overdue", 200, _overdue),
     Scenario("overdue-supervisor", "GET", "/v1/declarations/overdue", 200, lambda c, k: _overdue(c, k, SUPERVISOR)),
     Scenario("history", "GET", "/v1/declarations/{declaration_id}/history", 200, _history),
+    Scenario("history-fallback", "GET", "/v1/declarations/{declaration_id}/history", 200, _history_with_fallback),
     Scenario("history-unknown", "GET", "/v1/declarations/{declaration_id}/history", 404, _history_unknown),
     Scenario("history-out-of-scope", "GET", "/v1/declarations/{declaration_id}/history", 403, _history_out_of_scope),
     Scenario("progress", "GET", "/v1/reports/progress", 200, _progress),

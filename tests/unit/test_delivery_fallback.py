@@ -10,8 +10,9 @@ from typing import Any
 
 from chalicelib.domain import templates
 from chalicelib.domain.fallback import (
+    FALLBACK_BY_EMAIL,
     FALLBACK_KIND,
-    FALLBACK_QUEUED,
+    FALLBACK_STATUSES,
     FALLBACK_UNAVAILABLE,
     fallback_id,
 )
@@ -88,7 +89,7 @@ def fallbacks(deps: FakeDeps) -> list[Notification]:
 
 
 def fallback_audit(deps: FakeDeps) -> list[Any]:
-    return [a for a in deps.outbox.audit if a.to_status in (FALLBACK_QUEUED, FALLBACK_UNAVAILABLE)]
+    return [a for a in deps.outbox.audit if a.to_status in FALLBACK_STATUSES]
 
 
 def test_an_sms_that_fails_goes_once_by_email_without_the_password(fake_deps: FakeDeps) -> None:
@@ -106,10 +107,9 @@ def test_an_sms_that_fails_goes_once_by_email_without_the_password(fake_deps: Fa
     assert "+84******678" in text and "TK: 0123456789 MK tam: ******" in text
     assert "34679ACDEFGH" not in text + html  # the password is never repeated (nor stored: it was erased)
     [audit] = fallback_audit(fake_deps)
-    assert (audit.subject, audit.from_status, audit.to_status, audit.channel, audit.reason) == (
+    assert (audit.subject, audit.to_status, audit.channel, audit.reason) == (
         SOURCE,
-        SMS,
-        FALLBACK_QUEUED,
+        FALLBACK_BY_EMAIL,
         EMAIL,
         "sms_failed",
     )
@@ -130,7 +130,7 @@ def test_an_email_that_bounces_hard_goes_once_by_sms(fake_deps: FakeDeps) -> Non
     assert phone == PHONE
     assert text.startswith("BHXH VN: Email bao da cap tai khoan giao dich dien tu gui toi a***@example.vn")
     [audit] = fallback_audit(fake_deps)
-    assert (audit.from_status, audit.channel, audit.reason) == (EMAIL, SMS, "email_bounced")
+    assert (audit.to_status, audit.channel, audit.reason) == ("fallback_by_sms", SMS, "email_bounced")
 
 
 def test_a_soft_bounce_does_not_fall_back(fake_deps: FakeDeps) -> None:

@@ -84,10 +84,18 @@ def plan_fallback(
     cause: str,
     now: datetime,
     declaration: Declaration | None = None,
+    *,
+    address_suppressed: bool = False,
 ) -> FallbackPlan:
     """``sibling``: the decision's notice on the other channel as the ledger holds it, if any;
-    ``declaration``: the one decided, whose history (the officer desk's) records the fallback."""
-    usable = sibling is not None and sibling.status not in (FAILED_RECEIPT, PERMANENT_FAILURE, SUPPRESSED)
+    ``declaration``: the one decided, whose history (the officer desk's) records the fallback;
+    ``address_suppressed``: the sibling's email address is on the suppression list (it bounced or
+    complained before), so an email would not go."""
+    usable = (
+        sibling is not None
+        and sibling.status not in (FAILED_RECEIPT, PERMANENT_FAILURE, SUPPRESSED)
+        and not address_suppressed
+    )
     fallback = _fallback_notice(failed, sibling, now) if usable and sibling is not None else None
     to_status = (
         (FALLBACK_BY_EMAIL if fallback.channel == EMAIL else FALLBACK_BY_SMS) if fallback else FALLBACK_UNAVAILABLE

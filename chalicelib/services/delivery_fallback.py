@@ -18,7 +18,7 @@ from ..domain.fallback import (
     plan_fallback,
     sibling_id,
 )
-from ..domain.notification import SMS, Notification
+from ..domain.notification import EMAIL, SMS, Notification
 from .deps import Deps
 
 # What one sweep looks back over beyond ``fallback_after``: the sweep runs every 5 minutes, so an
@@ -37,7 +37,9 @@ def fall_back(deps: Deps, failed: Notification, cause: str, now: datetime) -> st
         return ALREADY  # not a decision, or the decision fell back by its other notice
     decided = declaration_of(failed)
     declaration = deps.declarations.get(decided) if decided else None
-    plan = plan_fallback(failed, deps.outbox.get(sibling_id(failed)), cause, now, declaration)
+    sibling = deps.outbox.get(sibling_id(failed))
+    suppressed = sibling is not None and sibling.channel == EMAIL and deps.outbox.is_email_suppressed(sibling.recipient)
+    plan = plan_fallback(failed, sibling, cause, now, declaration, address_suppressed=suppressed)
     if not deps.outbox.record_fallback(plan):
         return ALREADY
     if plan.fallback is None:

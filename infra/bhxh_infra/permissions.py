@@ -127,6 +127,7 @@ _RECEIPTS = {
     "audit": TableUse((PUT,)),
     "stats": TableUse((UPDATE,)),  # the service report's delivered/failed counts, in the receipt's transaction
     "declarations": TableUse((GET,)),  # the decided declaration, whose history records the fallback
+    "guards": TableUse((GET,)),  # an email fallback's address on the suppression list (is_email_suppressed)
 }
 _OUTBOX_NOTICES = {"notifications": TableUse((PUT, GET))}  # DynamoSqsOutbox.record with no audit event
 
@@ -207,8 +208,8 @@ ACCESS: dict[str, FunctionAccess] = {
         purpose="SNS subscriber: SES events mark the notice delivered or failed (a decision's hard bounce "
         "falls back to SMS); bounces and complaints put addresses on the suppression list",
         tables={
-            "guards": TableUse((PUT,)),
             **_RECEIPTS,
+            "guards": TableUse((GET, PUT)),  # the suppression list: written here, read by a fallback
         },
         send_notices=True,  # a hard bounce's SMS fallback
         invoked_asynchronously=True,
@@ -229,6 +230,7 @@ ACCESS: dict[str, FunctionAccess] = {
             "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_day",)),
             "audit": TableUse((PUT,)),
             "declarations": TableUse((GET,)),  # the decided declaration, whose history records the fallback
+            "guards": TableUse((GET,)),  # an email fallback's address on the suppression list
         },
         send_notices=True,
         invoked_asynchronously=True,

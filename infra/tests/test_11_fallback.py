@@ -40,7 +40,7 @@ def test_the_sweep_reads_the_day_index_and_records_and_queues_fallbacks_only(pro
     notices, audit = _table_arn(prod, "notifications"), _table_arn(prod, "audit")
     assert _data_access(prod, "delivery_fallback_job") == {
         "dynamodb:Query": {_index_arn(prod, "notifications", "by_day")},
-        "dynamodb:GetItem": {notices, _table_arn(prod, "declarations")},
+        "dynamodb:GetItem": {notices, _table_arn(prod, "declarations"), _table_arn(prod, "guards")},
         "dynamodb:PutItem": {notices, audit},
         "dynamodb:UpdateItem": {notices},
         "sqs:GetQueueUrl": {_queue_arn(prod, prod.stack.queue)},

@@ -175,6 +175,13 @@ def test_with_no_email_given_the_failure_is_recorded_and_nothing_is_sent(fake_de
     assert fall_back_unreceipted(fake_deps, fake_deps.clock() + timedelta(hours=1)).looked_at == 0
 
 
+def test_no_email_fallback_to_an_address_that_bounced_before(fake_deps: FakeDeps) -> None:
+    sms, _ = decide(fake_deps)
+    fake_deps.outbox.suppress_email(EMAIL_ADDRESS, "bounce")  # the approval's own email bounced, say
+    assert handle_sms_status_logs(fake_deps, sms_failure(fake_deps, sms.id))["fallback_unavailable"] == 1
+    assert fallbacks(fake_deps) == [] and fake_deps.outbox.queue == []
+
+
 def test_only_decisions_fall_back(fake_deps: FakeDeps) -> None:
     sms, _ = decide(fake_deps, kind="dossier_received")
     assert handle_sms_status_logs(fake_deps, sms_failure(fake_deps, sms.id)) == {"applied": 1, "failed": 1}

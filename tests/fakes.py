@@ -445,6 +445,13 @@ class FakeOutbox:
             self.audit.append(plan.audit)
             return True
 
+    def queued_of_kind(self, kind: str, created_from: datetime, created_to: datetime) -> list[Notification]:
+        return [
+            s.notice
+            for s in sorted(self.stored.values(), key=lambda s: s.notice.created_at)
+            if created_from <= s.notice.created_at < created_to and s.notice.kind == kind and s.notice.status == QUEUED
+        ]
+
     def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
         wanted = set(kinds)
         return [

@@ -478,13 +478,22 @@ class DynamoSqsOutbox:
     def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
         """SMS of ``kinds`` created in [from, to) that were sent, have no receipt and never fell back:
         the day index's range, the rest filtered by DynamoDB."""
-        start, end = created_from.astimezone(UTC), created_to.astimezone(UTC)
         wanted = (
             (NotificationModel.channel == "sms")
             & (NotificationModel.status == SENT)
             & NotificationModel.kind.is_in(*kinds)
             & NotificationModel.fallback.does_not_exist()
         )
+        return self._created_between(created_from, created_to, wanted)
+
+    def queued_of_kind(self, kind: str, created_from: datetime, created_to: datetime) -> list[Notification]:
+        wanted = (NotificationModel.kind == kind) & (NotificationModel.status == QUEUED)
+        return self._created_between(created_from, created_to, wanted)
+
+    @staticmethod
+    def _created_between(created_from: datetime, created_to: datetime, wanted: Any) -> list[Notification]:
+        """Notices created in [from, to) that match ``wanted``: the day index, one query a day."""
+        start, end = created_from.astimezone(UTC), created_to.astimezone(UTC)
         found: list[Notification] = []
         day = start.date()
         while day <= end.date():

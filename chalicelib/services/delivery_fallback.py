@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from ..domain.fallback import (
     EMAIL_BOUNCED,
+    FALLBACK_KIND,
     FALLBACK_KINDS,
     SMS_FAILED,
     SMS_NO_RECEIPT,
@@ -25,6 +26,11 @@ from .deps import Deps
 # SMS is looked at several times (a fallback is stored once: the notice is marked) and a sweep
 # missed for up to an hour is made good by the next.
 SWEEP_LOOKBACK = timedelta(hours=1)
+
+# A fallback notice still ``queued`` this long after it was stored was never put on the queue (the
+# queue refused it, or the function stopped in between): the sweep queues it again (the worker claims
+# before it sends, so a second message sends nothing twice).
+STUCK_AFTER = timedelta(minutes=2)
 
 QUEUED = "queued"  # a fallback notice was stored and queued
 UNAVAILABLE = "unavailable"  # nothing to fall back to (no email given, or that channel failed too)
@@ -44,8 +50,8 @@ def fall_back(deps: Deps, failed: Notification, cause: str, now: datetime) -> st
         return ALREADY
     if plan.fallback is None:
         return UNAVAILABLE
-    # Stored before it is queued: if queueing fails, the ledger keeps it ``queued`` for the
-    # consistency check's "notice stuck" finding and ``python -m ops redrive``.
+    # Stored before it is queued: if queueing fails, the ledger keeps it ``queued`` and the next
+    # sweep queues it (``STUCK_AFTER``).
     deps.outbox.enqueue([plan.fallback])
     return QUEUED
 
@@ -56,15 +62,20 @@ def cause_of_failure(notice: Notification) -> str:
 
 @dataclass(frozen=True)
 class SweepReport:
-    looked_at: int
-    queued: int
-    unavailable: int
+    looked_at: int  # decisions' SMS with no receipt in time
+    queued: int  # of those, fallen back now
+    unavailable: int  # of those, with nothing to fall back to
+    requeued: int = 0  # fallback notices stored earlier but never queued, queued now
 
 
 def fall_back_unreceipted(deps: Deps, now: datetime) -> SweepReport:
     """Decisions' SMS that the provider accepted and then said nothing about for
-    ``fallback_after_minutes``: the person gets the email fallback."""
+    ``fallback_after_minutes``: the person gets the email fallback. Then the fallbacks stored in
+    the last hour that are still ``queued`` go on the queue again."""
     after = timedelta(minutes=deps.settings.fallback_after_minutes)
     silent = deps.outbox.unreceipted_sms(now - after - SWEEP_LOOKBACK, now - after, FALLBACK_KINDS)
     outcomes = [fall_back(deps, notice, SMS_NO_RECEIPT, now) for notice in silent]
-    return SweepReport(len(silent), outcomes.count(QUEUED), outcomes.count(UNAVAILABLE))
+    stuck = deps.outbox.queued_of_kind(FALLBACK_KIND, now - after - SWEEP_LOOKBACK, now - STUCK_AFTER)
+    if stuck:
+        deps.outbox.enqueue(stuck)
+    return SweepReport(len(silent), outcomes.count(QUEUED), outcomes.count(UNAVAILABLE), len(stuck))

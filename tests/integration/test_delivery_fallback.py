@@ -116,12 +116,15 @@ def test_the_sweep_falls_back_for_a_silent_sms_once(client: Any, container: Any,
         "looked_at": 0,
         "queued": 0,
         "unavailable": 0,
+        "requeued": 0,
     }
     container.clock.advance(minutes=2)
     assert client.lambda_.invoke("delivery_fallback_job", scheduled).payload["queued"] == 1
-    container.clock.advance(minutes=5)
-    assert client.lambda_.invoke("delivery_fallback_job", scheduled).payload["looked_at"] == 0
     assert drain(aws) == 1
+    assert NotificationModel.get(fallback_id(sms)).status == "sent"
+    container.clock.advance(minutes=5)
+    again = client.lambda_.invoke("delivery_fallback_job", scheduled).payload
+    assert (again["looked_at"], again["requeued"]) == (0, 0)
     # The SMS's failure comes after all: the ledger says so, and nothing more is sent.
     assert client.lambda_.invoke("sms_delivery_status", sms_failure(sms.id)).payload == {
         "applied": 1,
@@ -142,3 +145,17 @@ def test_the_sweep_reaches_across_midnight(container: Any, aws: dict[str, Any]) 
     report = fall_back_unreceipted(container, container.clock() + timedelta(minutes=15))
     assert (report.looked_at, report.queued, report.unavailable) == (1, 0, 1)
     assert fall_back_unreceipted(container, container.clock() + timedelta(minutes=20)).looked_at == 0
+
+
+def test_a_fallback_never_queued_is_queued_by_the_next_sweep(container: Any, aws: dict[str, Any]) -> None:
+    """The queue refused it (or the function stopped) after the ledger stored it: still ``queued``."""
+    from chalicelib.domain.fallback import plan_fallback
+    from chalicelib.services.delivery_fallback import fall_back_unreceipted
+
+    sms, email = decide(container, aws)
+    plan = plan_fallback(container.outbox.get(sms.id), container.outbox.get(email.id), "sms_failed", container.clock())
+    assert container.outbox.record_fallback(plan) and plan.fallback is not None  # stored, not queued
+    report = fall_back_unreceipted(container, container.clock() + timedelta(minutes=3))
+    assert report.requeued == 1
+    assert drain(aws) == 1 and NotificationModel.get(plan.fallback.id).status == "sent"
+    assert fall_back_unreceipted(container, container.clock() + timedelta(minutes=8)).requeued == 0

@@ -93,7 +93,7 @@ def test_outbox_shows_the_providers_receipt(
 def test_run_job_runs_the_delivery_fallback_sweep(aws: dict[str, Any]) -> None:
     result = runner.invoke(app, ["--stage", "test", "run-job", "delivery-fallback"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"looked_at": 0, "queued": 0, "unavailable": 0}
+    assert json.loads(result.output) == {"looked_at": 0, "queued": 0, "unavailable": 0, "requeued": 0}
 
 
 UNITS_CSV = (

@@ -8,6 +8,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from chalicelib.domain import templates
 from chalicelib.domain.fallback import (
     FALLBACK_BY_EMAIL,
@@ -180,6 +182,29 @@ def test_no_email_fallback_to_an_address_that_bounced_before(fake_deps: FakeDeps
     fake_deps.outbox.suppress_email(EMAIL_ADDRESS, "bounce")  # the approval's own email bounced, say
     assert handle_sms_status_logs(fake_deps, sms_failure(fake_deps, sms.id))["fallback_unavailable"] == 1
     assert fallbacks(fake_deps) == [] and fake_deps.outbox.queue == []
+
+
+def test_a_fallback_the_queue_refused_goes_with_the_next_sweep(fake_deps: FakeDeps, monkeypatch: Any) -> None:
+    sms, _ = decide(fake_deps)
+    enqueue = fake_deps.outbox.enqueue
+
+    def refused(notices: list[Notification]) -> None:
+        raise RuntimeError("SQS refused 1 of 1 messages")
+
+    monkeypatch.setattr(fake_deps.outbox, "enqueue", refused)
+    with pytest.raises(RuntimeError):  # the function fails; CloudWatch Logs delivers the batch again
+        handle_sms_status_logs(fake_deps, sms_failure(fake_deps, sms.id))
+    monkeypatch.setattr(fake_deps.outbox, "enqueue", enqueue)
+    assert handle_sms_status_logs(fake_deps, sms_failure(fake_deps, sms.id)) == {"ignored": 1}  # the ledger has it
+    [fallback] = fallbacks(fake_deps)
+    assert fallback.status == "queued" and fake_deps.outbox.queue == []
+
+    assert fall_back_unreceipted(fake_deps, fake_deps.clock() + timedelta(minutes=1)).requeued == 0  # too soon
+    report = fall_back_unreceipted(fake_deps, fake_deps.clock() + timedelta(minutes=3))
+    assert report.requeued == 1 and fake_deps.outbox.queue == [fallback.id]
+    fake_deps.sender.emails.clear()
+    assert drain(fake_deps) == 1 and len(fake_deps.sender.emails) == 1
+    assert fall_back_unreceipted(fake_deps, fake_deps.clock() + timedelta(minutes=8)).requeued == 0  # sent now
 
 
 def test_only_decisions_fall_back(fake_deps: FakeDeps) -> None:

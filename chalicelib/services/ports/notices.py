@@ -36,6 +36,9 @@ class Outbox(Protocol):
     def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
         """SMS of ``kinds`` created in [from, to), sent, with no receipt, never fallen back."""
 
+    def queued_of_kind(self, kind: str, created_from: datetime, created_to: datetime) -> list[Notification]:
+        """Notices of ``kind`` created in [from, to) and still ``queued`` (never taken by a worker)."""
+
     def record(self, notices: list[Notification], audit: list[AuditEvent], tally: Tally | None = None) -> Recorded:
         """Store notices, audit events and ``tally`` atomically; a replay
         (an audit event or notice stored already) stores and counts nothing."""

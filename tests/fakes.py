@@ -40,7 +40,7 @@ from chalicelib.domain.decision import DecidedOnArrival, Decision
 from chalicelib.domain.declaration import AWAITING_OFFICE, RECEIVED, Declaration, GuardKey, expiry_day
 from chalicelib.domain.delivery import RECEIPT_STATUSES, Receipt
 from chalicelib.domain.errors import AccountExistsError, ConcurrentChangeError, CounterCodeTakenError, ReplayedError
-from chalicelib.domain.fallback import UNAVAILABLE_MARK, FallbackPlan
+from chalicelib.domain.fallback import UNAVAILABLE_MARK, FallbackPlan, fallback_id
 from chalicelib.domain.id_copy import IdCopy, IdCopyUpload, PresignedUpload, StoredObject
 from chalicelib.domain.notification import (
     EMAIL,
@@ -436,7 +436,7 @@ class FakeOutbox:
     def record_fallback(self, plan: FallbackPlan) -> bool:
         with self._lock:
             stored = self.stored.get(plan.failed.id)
-            taken = plan.fallback is not None and plan.fallback.id in self.stored
+            taken = fallback_id(plan.failed) in self.stored  # the decision fell back by its other notice
             if stored is None or stored.fallback is not None or taken:
                 return False
             stored.fallback = plan.fallback.id if plan.fallback else UNAVAILABLE_MARK
@@ -446,23 +446,26 @@ class FakeOutbox:
             return True
 
     def queued_of_kind(self, kind: str, created_from: datetime, created_to: datetime) -> list[Notification]:
-        return [
-            s.notice
-            for s in sorted(self.stored.values(), key=lambda s: s.notice.created_at)
-            if created_from <= s.notice.created_at < created_to and s.notice.kind == kind and s.notice.status == QUEUED
-        ]
+        return self._created_between(
+            created_from, created_to, lambda s: s.notice.kind == kind and s.notice.status == QUEUED
+        )
 
     def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
         wanted = set(kinds)
-        return [
-            s.notice
-            for s in sorted(self.stored.values(), key=lambda s: s.notice.created_at)
-            if created_from <= s.notice.created_at < created_to
-            and s.notice.channel == SMS
-            and s.notice.status == SENT
-            and s.notice.kind in wanted
-            and s.fallback is None
-        ]
+        return self._created_between(
+            created_from,
+            created_to,
+            lambda s: (
+                s.notice.channel == SMS and s.notice.status == SENT and s.notice.kind in wanted and not s.fallback
+            ),
+        )
+
+    def _created_between(
+        self, created_from: datetime, created_to: datetime, wanted: Callable[[_Stored], bool]
+    ) -> list[Notification]:
+        """As the day index: created in [from, to), oldest first, those ``wanted``."""
+        found = sorted(self.stored.values(), key=lambda s: s.notice.created_at)
+        return [s.notice for s in found if created_from <= s.notice.created_at < created_to and wanted(s)]
 
     def get(self, notification_id: str) -> Notification | None:
         stored = self.stored.get(notification_id)

@@ -19,7 +19,7 @@ from pynamodb.expressions.update import Action
 
 from ..domain.delivery import FAILED, RECEIPT_STATUSES, Receipt
 from ..domain.errors import ConcurrentChangeError, ServiceBusyError
-from ..domain.fallback import UNAVAILABLE_MARK, FallbackPlan
+from ..domain.fallback import UNAVAILABLE_MARK, FallbackPlan, fallback_id
 from ..domain.notification import (
     EMAIL,
     PERMANENT_FAILURE,
@@ -437,9 +437,8 @@ class DynamoSqsOutbox:
         for _ in range(2):  # the index may lag the table: on a lost condition, read the item and try once more
             outcome = self._apply_receipt(seen, receipt)
             if outcome != "retry":
-                return outcome, self._after_failure(
-                    seen.id
-                ) if outcome == "applied" and receipt.status == FAILED else None
+                failed = outcome == "applied" and receipt.status == FAILED
+                return outcome, self._after_failure(seen.id) if failed else None
             try:
                 seen = NotificationModel.get(seen.id, consistent_read=True)
             except NotificationModel.DoesNotExist:
@@ -456,7 +455,9 @@ class DynamoSqsOutbox:
 
     def record_fallback(self, plan: FallbackPlan) -> bool:
         """Mark the failed notice, store the fallback notice (if any) and the audit event, in one
-        transaction on condition the notice was never marked: False when it was (a fallback exists)."""
+        transaction on condition the notice was never marked and the decision has no fallback yet
+        (its id is one per decision: the new notice's condition, or a check when there is none):
+        False when either was so."""
         tx = LabelledTransaction(self._connection)
         tx.update(
             "failed",
@@ -466,6 +467,10 @@ class DynamoSqsOutbox:
         )
         if plan.fallback is not None:
             save_notices(tx, [plan.fallback])
+        else:
+            tx.condition_check(
+                "fallback", NotificationModel, fallback_id(plan.failed), condition=NotificationModel.id.does_not_exist()
+            )
         save_audit(tx, [plan.audit])
         try:
             tx.commit()

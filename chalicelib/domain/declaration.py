@@ -187,7 +187,12 @@ def identity_key(form: Form01) -> str:
     document = form.id_document
     if document.type == "passport":
         return f"passport#{form.nationality}#{document.number}"
-    return f"id#{document.number}"
+    return personal_id_key(document.number)
+
+
+def personal_id_key(number: str) -> str:
+    """The uniqueness key of a CCCD (or 12-digit CMND) number: an account's guard ``account#<key>``."""
+    return f"id#{number}"
 
 
 def superseded(declaration: Declaration, *, by: str, now: datetime) -> Declaration:

@@ -21,12 +21,12 @@ from datetime import datetime
 
 from . import templates
 from .declaration import Declaration, audit_event_id, declaration_event
+from .delivery import FAILED
 from .identifiers import mask
 from .notification import EMAIL, PERMANENT_FAILURE, SMS, SUPPRESSED, AuditEvent, Notification
 
 FALLBACK_KINDS = frozenset({"account_approved", "declaration_rejected", "office_cancelled"})
 FALLBACK_KIND = "delivery_fallback"
-FAILED_RECEIPT = "failed"  # domain.delivery.FAILED (not imported: that module parses provider events)
 
 # Why a decision fell back (the audit event's reason).
 SMS_FAILED = "sms_failed"
@@ -92,9 +92,7 @@ def plan_fallback(
     ``address_suppressed``: the sibling's email address is on the suppression list (it bounced or
     complained before), so an email would not go."""
     usable = (
-        sibling is not None
-        and sibling.status not in (FAILED_RECEIPT, PERMANENT_FAILURE, SUPPRESSED)
-        and not address_suppressed
+        sibling is not None and sibling.status not in (FAILED, PERMANENT_FAILURE, SUPPRESSED) and not address_suppressed
     )
     fallback = _fallback_notice(failed, sibling, now) if usable and sibling is not None else None
     to_status = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain.account import ROLES, AccountHolder
+from ..domain.declaration import personal_id_key
 from ..domain.errors import FieldError, ValidationError
 from ..domain.identifiers import cmnd_problem, is_bhxh_code
 from .deps import Deps
@@ -53,7 +54,7 @@ def create_staff_account(
         full_name=" ".join(full_name.split()),
         phone=e164,
         email=email,
-        identity_key=f"id#{id_number}",
+        identity_key=personal_id_key(id_number),
         province_code=office.province_code if office else None,
         roles=tuple(sorted(set(roles))),
         office_code=office_code,

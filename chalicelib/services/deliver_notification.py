@@ -23,6 +23,7 @@ from ..domain.notification import (
     EMAIL,
     FORM01_ATTACHMENT,
     SMS,
+    TEMPORARY_FAILURE,
     Attachment,
     Notification,
     SentNotice,
@@ -33,9 +34,6 @@ from ..services.ports.notices import PermanentSendError, TemporarySendError
 from .deps import Deps
 
 logger = logging.getLogger(__name__)
-
-
-TEMPORARY = "temporary_failure"
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def deliver_notification(deps: Deps, notification_id: str, now: datetime) -> Del
     """One notice (a batch of one). Raises ``TemporarySendError`` (carrying the attempt count) so
     the queue delivers the message again."""
     delivery = deliver_notices(deps, [notification_id], now)[notification_id]
-    if delivery.outcome == TEMPORARY:
+    if delivery.outcome == TEMPORARY_FAILURE:
         raise TemporarySendError(delivery.reason, delivery.attempts)
     return delivery
 
@@ -139,7 +137,7 @@ def _send(deps: Deps, notice: Notification, sent: list[SentNotice]) -> Delivery:
         return Delivery("permanent_failure", notice.channel, notice.kind, reason=str(error))
     except TemporarySendError as error:
         deps.outbox.mark_failed(notice.id, permanent=False, error=str(error), now=deps.clock())
-        return Delivery(TEMPORARY, notice.channel, notice.kind, reason=str(error), attempts=attempts)
+        return Delivery(TEMPORARY_FAILURE, notice.channel, notice.kind, reason=str(error), attempts=attempts)
     sent_at = deps.clock()
     latency = (sent_at - notice.created_at).total_seconds()
     # The service report's latency histogram moves in the same write that records the notice as sent.
@@ -189,7 +187,7 @@ def deliver_batch(deps: Deps, messages: list[QueuedMessage], now: datetime) -> B
     deliveries = deliver_notices(deps, [nid for _, nid in notices], now)  # a repeated id is claimed once
     for message, notification_id in notices:
         delivery = deliveries[notification_id]
-        if delivery.outcome == TEMPORARY:
+        if delivery.outcome == TEMPORARY_FAILURE:
             delay = retry_delay(delivery.attempts, base=base, cap=cap, jitter=random.random())  # noqa: S311 - jitter
             deps.outbox.delay_retry(message.receipt_handle, delay)
             result.failed.append(message.message_id)

@@ -14,7 +14,6 @@ from ..domain.fallback import (
     SMS_FAILED,
     SMS_NO_RECEIPT,
     declaration_of,
-    fallback_id,
     falls_back,
     plan_fallback,
     sibling_id,
@@ -39,15 +38,15 @@ ALREADY = "already"  # the decision fell back before (or was found so): nothing 
 
 def fall_back(deps: Deps, failed: Notification, cause: str, now: datetime) -> str:
     """One decision's notice did not arrive: ``queued``, ``unavailable`` or ``already``."""
-    if not falls_back(failed) or deps.outbox.get(fallback_id(failed)) is not None:
-        return ALREADY  # not a decision, or the decision fell back by its other notice
+    if not falls_back(failed):
+        return ALREADY
     decided = declaration_of(failed)
     declaration = deps.declarations.get(decided) if decided else None
     sibling = deps.outbox.get(sibling_id(failed))
     suppressed = sibling is not None and sibling.channel == EMAIL and deps.outbox.is_email_suppressed(sibling.recipient)
     plan = plan_fallback(failed, sibling, cause, now, declaration, address_suppressed=suppressed)
     if not deps.outbox.record_fallback(plan):
-        return ALREADY
+        return ALREADY  # this notice fell back before, or the decision did by its other notice
     if plan.fallback is None:
         return UNAVAILABLE
     # Stored before it is queued: if queueing fails, the ledger keeps it ``queued`` and the next

@@ -8,6 +8,7 @@ migrating and nothing is scanned: one more GetItem when the ID number is given
 from __future__ import annotations
 
 from ..domain.account import Account
+from ..domain.declaration import personal_id_key
 from ..domain.form01 import Form01
 from ..domain.participant import Participant
 from .deps import Deps
@@ -24,11 +25,16 @@ def find_account(deps: Deps, identifier: str) -> Account | None:
     if not identifier:
         return None
     if is_personal_id(identifier):
-        username = deps.accounts.username_by_identity(f"id#{identifier}")
+        username = username_by_personal_id(deps, identifier)
         # Unknown number: still one account read, as a username, so a known and an unknown ID number
         # cost the same two reads and the time tells nobody who has an account.
         return deps.accounts.get(username or identifier)
     return deps.accounts.get(identifier)
+
+
+def username_by_personal_id(deps: Deps, number: str) -> str | None:
+    """The username of the account issued against that personal ID number (its guard names it)."""
+    return deps.accounts.username_by_identity(personal_id_key(number))
 
 
 def registry_record(deps: Deps, form: Form01) -> Participant | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..domain import templates
 from ..domain.account import CITIZEN, Account, sign_in_name
+from ..domain.declaration import personal_id_key
 from ..domain.errors import (
     AccountNotFoundError,
     ConcurrentChangeError,
@@ -58,7 +59,7 @@ def holds_document(account: Account, document_type: str, number: str) -> bool:
         kind, _, rest = account.identity_key.partition("#")
         _, _, held = rest.partition("#")
         return kind == "passport" and hmac.compare_digest(held.encode(), number.encode("utf-8", "surrogatepass"))
-    return hmac.compare_digest(account.identity_key.encode(), f"id#{number}".encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(account.identity_key.encode(), personal_id_key(number).encode("utf-8", "surrogatepass"))
 
 
 def reissue_password(

@@ -40,6 +40,7 @@ from ..domain.participant import Participant
 from ..domain.request_fields import string_fields
 from ..domain.vneid import PURPOSE_REGISTER, PURPOSE_SIGN_IN, PURPOSES, Identity
 from .deps import Deps
+from .find_account import username_by_personal_id
 from .sign_in import SignedIn, open_session
 from .submit_signed_declaration import Arrival, decide_on_arrival
 
@@ -127,7 +128,7 @@ def sign_in_with_vneid(deps: Deps, identity: Identity, now: datetime) -> SignedI
     username = deps.accounts.username_by_identity(identity_of_subject(identity.subject))
     if username is None:
         # First VNeID sign-in of an account registered another way: the personal ID number names it.
-        username = deps.accounts.username_by_identity(f"id#{identity.personal_id}")
+        username = username_by_personal_id(deps, identity.personal_id)
         if username is None or not deps.accounts.link_identity(username, identity_of_subject(identity.subject)):
             raise VneidNoAccountError()
     account = deps.accounts.get(username)
@@ -162,7 +163,7 @@ def register_with_vneid(
     except AccountExistsError:
         # The decision's transaction found the person's account (its guards): no second one. The
         # person VNeID just identified is told which, and may sign in with VNeID from now on.
-        existing = deps.accounts.username_by_identity(f"id#{identity.personal_id}")
+        existing = username_by_personal_id(deps, identity.personal_id)
         if existing is None:  # the account is held under the code: the registry names it
             existing = participant.bhxh_code
         deps.accounts.link_identity(existing, subject)

@@ -192,9 +192,7 @@ class OidcClient:
         try:
             document = _json(self._fetch(request))
             keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
-        except ProviderAnswer as error:
-            raise VneidUnavailableError() from error
-        except (JoseError, ValueError, TypeError, KeyError) as error:
+        except (ProviderAnswer, JoseError, ValueError, TypeError, KeyError) as error:
             raise VneidUnavailableError() from error
         with self._lock:
             self._keys = (self._clock(), keys)
@@ -325,12 +323,14 @@ class OidcClient:
         raise TokenKeyUnknownError()
 
 
+_CLAIM_PROBLEMS: dict[str, type[VneidError]] = {
+    "iss": TokenIssuerInvalidError,
+    "aud": TokenAudienceInvalidError,
+    "exp": TokenExpiredError,
+    "nbf": TokenNotYetValidError,
+    "iat": TokenNotYetValidError,
+}
+
+
 def _claim_problem(claim: str) -> VneidError:
-    problems: dict[str, VneidError] = {
-        "iss": TokenIssuerInvalidError(),
-        "aud": TokenAudienceInvalidError(),
-        "exp": TokenExpiredError(),
-        "nbf": TokenNotYetValidError(),
-        "iat": TokenNotYetValidError(),
-    }
-    return problems.get(claim, TokenClaimsMissingError())
+    return _CLAIM_PROBLEMS.get(claim, TokenClaimsMissingError)()

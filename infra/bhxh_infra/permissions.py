@@ -121,9 +121,10 @@ _OUTBOX_RECORD = {  # DynamoSqsOutbox.record: one transaction of notices + audit
 }
 # record_receipt: the sparse index by provider message id, one conditional update (a transaction with the
 # day's counters); a failed notice read whole (get); a decision's fallback: the sibling notice (get), one
-# transaction marking the failed notice (update), storing the fallback notice (put) and its audit event.
+# transaction marking the failed notice (update), storing the fallback notice (put; with none, a condition
+# check that the decision has none yet) and its audit event.
 _RECEIPTS = {
-    "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_provider_message",)),
+    "notifications": TableUse((GET, PUT, UPDATE, CHECK), indexes=("by_provider_message",)),
     "audit": TableUse((PUT,)),
     "stats": TableUse((UPDATE,)),  # the service report's delivered/failed counts, in the receipt's transaction
     "declarations": TableUse((GET,)),  # the decided declaration, whose history records the fallback
@@ -225,9 +226,10 @@ ACCESS: dict[str, FunctionAccess] = {
         purpose="Every 5 minutes: a decision's SMS with no delivery receipt after the configured time falls "
         "back to email",
         tables={
-            # unreceipted_sms: the day index; then as a receipt's fallback: the sibling notice (get), one
-            # transaction marking the SMS (update), storing the fallback (put) and its audit event
-            "notifications": TableUse((GET, PUT, UPDATE), indexes=("by_day",)),
+            # unreceipted_sms, queued_of_kind: the day index; then as a receipt's fallback: the sibling notice
+            # (get), one transaction marking the SMS (update), storing the fallback (put, or a condition check
+            # when there is none) and its audit event
+            "notifications": TableUse((GET, PUT, UPDATE, CHECK), indexes=("by_day",)),
             "audit": TableUse((PUT,)),
             "declarations": TableUse((GET,)),  # the decided declaration, whose history records the fallback
             "guards": TableUse((GET,)),  # an email fallback's address on the suppression list

@@ -43,6 +43,7 @@ def test_the_sweep_reads_the_day_index_and_records_and_queues_fallbacks_only(pro
         "dynamodb:GetItem": {notices, _table_arn(prod, "declarations"), _table_arn(prod, "guards")},
         "dynamodb:PutItem": {notices, audit},
         "dynamodb:UpdateItem": {notices},
+        "dynamodb:ConditionCheckItem": {notices},
         "sqs:GetQueueUrl": {_queue_arn(prod, prod.stack.queue)},
         # the notification queue; the asynchronous failures queue is the function's own dead-letter queue
         "sqs:SendMessage": {_queue_arn(prod, prod.stack.queue), _async_failures(prod)},

@@ -189,6 +189,18 @@ def test_hostile_id_tokens_are_refused_each_with_its_code_and_nothing_written(
     assert nothing_written()
 
 
+def signed_and_vneid_ready(client: Any, container: Any, count: int) -> tuple[list[bytes], list[tuple[str, str]]]:
+    """``count`` different signed Form 01s of An (one document sent several times would be one decision
+    and its replays) and ``count`` VNeID registrations started and authorised, their callbacks not made."""
+    pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
+    signed = [pki.sign(form(email=f"an{index}@example.vn")) for index in range(count)]
+    callbacks = []
+    for _ in range(count):
+        _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})
+        callbacks.append(at_provider(started["authorization_url"]))
+    return signed, callbacks
+
+
 @pytest.mark.usefixtures("atomic_emulator")
 def test_the_same_person_through_vneid_and_the_signed_channel_at_once_gets_one_account(
     client: Any, container: Any, vneid: DemoProvider
@@ -196,12 +208,7 @@ def test_the_same_person_through_vneid_and_the_signed_channel_at_once_gets_one_a
     from app import app
     from local.per_thread import per_thread_requests, restore
 
-    pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
-    signed = [pki.sign(form(email=f"an{index}@example.vn")) for index in range(3)]
-    callbacks = []
-    for _ in range(3):
-        _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})
-        callbacks.append(at_provider(started["authorization_url"]))
+    signed, callbacks = signed_and_vneid_ready(client, container, 3)
     original = per_thread_requests(app)
     try:
 
@@ -254,13 +261,7 @@ def test_twenty_concurrent_registrations_of_one_person_across_channels_and_ident
         dossiers.append(submit_paper_declaration(container, declared(index % 2 == 1), officer, container.clock()).id)
     for dossier in dossiers:
         attach_copy(container, dossier, officer)
-    pki: SigningPki = trusted_by(container, PARTICIPANT_AN)
-    # Five different signed documents (the same one five times would be one decision and its replays).
-    signed = [pki.sign(form(email=f"an{index}@example.vn")) for index in range(5)]
-    callbacks = []
-    for _ in range(5):
-        _, started = call(client, "/v1/auth/vneid/start", {"purpose": "register", "office_code": "BHXH-01"})
-        callbacks.append(at_provider(started["authorization_url"]))
+    signed, callbacks = signed_and_vneid_ready(client, container, 5)
 
     def one(index: int) -> str:
         if index < 10:

@@ -31,7 +31,8 @@ class Outbox(Protocol):
 
     def record_fallback(self, plan: FallbackPlan) -> bool:
         """Mark ``plan.failed`` as fallen back and store the fallback notice (if any) and the audit
-        event, atomically; False (nothing stored) when the notice was marked before."""
+        event, atomically; False (nothing stored) when the notice was marked before or the decision
+        has a fallback already (``fallback_id``)."""
 
     def unreceipted_sms(self, created_from: datetime, created_to: datetime, kinds: Iterable[str]) -> list[Notification]:
         """SMS of ``kinds`` created in [from, to), sent, with no receipt, never fallen back."""

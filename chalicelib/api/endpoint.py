@@ -11,6 +11,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from chalice.app import Blueprint, Chalice, ChaliceAuthorizer, Response
@@ -227,7 +228,9 @@ class Api:
                 extra={
                     "error_type": type(error).__name__,
                     # Where, not what: a frame's source line may quote data too (a test's, or a literal).
-                    "frames": [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(error.__traceback__)],
+                    "frames": [
+                        f"{_where(f.filename)}:{f.lineno} {f.name}" for f in traceback.extract_tb(error.__traceback__)
+                    ],
                 },
             )
             return problem("internal_error", 500, lang, headers=headers)
@@ -294,3 +297,15 @@ class Routes:
             options = {**spec.options, **({"authorizer": authorizer} if spec.signed_in else {})}
             api.route(spec.path, **options)(spec.view)
         return blueprint
+
+
+_ROOT = str(Path(__file__).resolve().parents[2]) + "/"
+
+
+def _where(filename: str) -> str:
+    """A frame's file without the machine's directories (``/var/task/``, a checkout's path, which
+    may hold a random name that looks like data): from the project, or from site-packages."""
+    if filename.startswith(_ROOT):
+        return filename.removeprefix(_ROOT)
+    _, found, inside = filename.partition("site-packages/")
+    return inside if found else filename.rsplit("/", 1)[-1]
